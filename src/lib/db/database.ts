@@ -1,0 +1,63 @@
+// openDatabase: a Kysely instance for one service's database, chosen by URL.
+import { Kysely } from 'kysely';
+import type { Logger } from '../log.ts';
+import { createPool, ensureSchema, postgresDialect } from './postgres.ts';
+import { adaptDatabaseSync, ImmediateSqliteDialect, openSqliteFile } from './sqlite.ts';
+import { parseDatabaseUrl, redact, schemaNameFor, type DialectName } from './url.ts';
+import { PortableValuesPlugin } from './values.ts';
+
+export interface Database {
+  db: Kysely<any>;
+  dialect: DialectName;
+  /** Releases the file / pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** The owning service (`identity`, `block-storage`…): its PostgreSQL schema. */
+  service: string;
+  log?: Logger;
+  /**
+   * PostgreSQL connections per service (default 5). Small on purpose: the all-in-one opens one
+   * pool per service against a server whose default max_connections is 100.
+   */
+  poolSize?: number;
+}
+
+export async function openDatabase(url: string, opts: OpenDatabaseOptions): Promise<Database> {
+  const parsed = parseDatabaseUrl(url);
+  const log = opts.log?.child({ service: opts.service, db: parsed.dialect });
+  const plugins = [new PortableValuesPlugin()];
+
+  if (parsed.dialect === 'sqlite') {
+    const raw = openSqliteFile(parsed.filename);
+    const database = adaptDatabaseSync(raw);
+    const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }), plugins });
+    log?.debug({ file: parsed.filename }, 'opened SQLite database');
+    return {
+      db,
+      dialect: 'sqlite',
+      close: once(async () => {
+        await db.destroy();
+        database.close(); // destroy() skips close() when no query ever ran
+      }),
+    };
+  }
+
+  const schema = schemaNameFor(opts.service);
+  const pool = createPool({ connectionString: parsed.connectionString, poolSize: opts.poolSize ?? 5, log });
+  const db = new Kysely<any>({ dialect: postgresDialect(pool, schema), plugins });
+  try {
+    await ensureSchema(db, schema); // also proves the server is reachable, at start rather than later
+  } catch (err) {
+    await db.destroy();
+    throw new Error(`Cannot open PostgreSQL database ${redact(parsed.connectionString)}: ${(err as Error).message}`, { cause: err });
+  }
+  log?.debug({ url: redact(parsed.connectionString), schema }, 'opened PostgreSQL database');
+  return { db, dialect: 'postgres', close: once(() => db.destroy()) };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => (done ??= fn());
+}

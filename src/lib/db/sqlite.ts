@@ -1,0 +1,93 @@
+// SQLite through Node's built-in node:sqlite (DatabaseSync), adapted to the better-sqlite3-like
+// interface Kysely's SqliteDialect expects.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import {
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+} from 'kysely';
+import { SQLITE_MEMORY } from './url.ts';
+
+// Applied once per connection, in this order: busy_timeout first so that switching to WAL waits
+// for another process's lock instead of failing at once.
+const PRAGMAS = [
+  'busy_timeout = 5000',
+  'journal_mode = WAL', // readers do not block the writer; survives reopen
+  'synchronous = NORMAL', // safe with WAL (only the last transactions can be lost on power loss)
+  'foreign_keys = ON',
+  // LIKE is case-insensitive in SQLite but case-sensitive in PostgreSQL; make SQLite match.
+  'case_sensitive_like = ON',
+];
+
+/** node:sqlite returns rows with a null prototype; give callers plain objects, like pg does. */
+function plainRows(rows: unknown[]): unknown[] {
+  return rows.map((row) => ({ ...(row as object) }));
+}
+
+function adaptStatement(stmt: StatementSync): SqliteStatement {
+  const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+  return {
+    // A statement that yields columns (SELECT, PRAGMA, INSERT … RETURNING) is read with all().
+    reader: stmt.columns().length > 0,
+    all: (parameters) => plainRows(stmt.all(...params(parameters))),
+    run: (parameters) => {
+      const { changes, lastInsertRowid } = stmt.run(...params(parameters));
+      return { changes, lastInsertRowid };
+    },
+    iterate: function* (parameters) {
+      for (const row of stmt.iterate(...params(parameters))) yield { ...(row as object) };
+    },
+  };
+}
+
+/** The better-sqlite3-shaped wrapper; close() is idempotent because both Kysely and we call it. */
+export function adaptDatabaseSync(raw: DatabaseSync): SqliteDatabase {
+  return {
+    prepare: (sql) => adaptStatement(raw.prepare(sql)),
+    close: () => {
+      if (raw.isOpen) raw.close();
+    },
+  };
+}
+
+/** Opens (creating if needed) the file, applies the pragmas. Throws at once on a bad path. */
+export function openSqliteFile(filename: string): DatabaseSync {
+  if (filename !== SQLITE_MEMORY) mkdirSync(dirname(filename), { recursive: true });
+  const raw = new DatabaseSync(filename);
+  try {
+    for (const pragma of PRAGMAS) raw.exec(`PRAGMA ${pragma}`);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  return raw;
+}
+
+// Transactions start with BEGIN IMMEDIATE: the write lock is taken up front, so a transaction that
+// reads and then writes never fails with SQLITE_BUSY halfway when another process (e.g. a
+// `stratus db migrate`) holds the file; it waits busy_timeout for the lock instead.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}

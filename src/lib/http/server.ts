@@ -1,0 +1,153 @@
+// The Fastify factory and the mounting of one service's route table under its prefix:
+// request ids, authentication, policy, body schemas, microversions and one fault style.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { anonymousContext } from '../auth/context.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { BadRequest, CloudError, NotFound, PayloadTooLarge, UnsupportedMediaType, MethodNotAllowed } from '../errors.ts';
+import { requestId } from '../ids.ts';
+import type { Logger } from '../log.ts';
+import { faultStyles, type FaultStyle } from './faults/index.ts';
+import { negotiateMicroversion, type MicroversionSpec } from './microversion.ts';
+import { checkRoutes, PUBLIC, Reply, type ApiRequest, type PolicyCheck, type Route } from './routes.ts';
+
+export interface HttpOptions { log: Logger; maxBodyBytes?: number }
+
+export function createHttpServer(opts: HttpOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => requestId(),
+    requestIdLogLabel: 'request_id',
+    requestIdHeader: false,
+    bodyLimit: opts.maxBodyBytes ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    exposeHeadRoutes: false,
+    // OpenStack APIs are strict: no type coercion, no silent removal of unknown fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', async (req, res) => {
+    res.header('x-openstack-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, res) => {
+    req.log.info({ method: req.method, url: req.url, status: res.statusCode, ms: Math.round(res.elapsedTime) }, 'request');
+  });
+  return app;
+}
+
+export interface ServiceHttp {
+  id: string;
+  prefix: string;
+  faultStyle: FaultStyle;
+  routes: Route[];
+  policy?: PolicyCheck;
+  authenticator?: Authenticator;
+  microversion?: MicroversionSpec;
+  /** Base of public URLs; when unset, taken from the request's Host header. */
+  publicUrl?: string;
+  /** Extra content types whose body reaches the handler as a stream (image/object data). */
+  streamTypes?: string[];
+  /** Extra content types parsed as JSON (e.g. Glance's json-patch type). */
+  jsonTypes?: string[];
+}
+
+/** Turns any error into the service's fault; unknown errors become a generic 500. */
+function toCloudError(err: any): CloudError {
+  if (err instanceof CloudError) return err;
+  if (err?.validation) return new BadRequest(`Invalid input for field/attribute ${err.validationContext ?? 'body'}: ${err.message}`);
+  if (err?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new PayloadTooLarge('Request Entity Too Large');
+  if (err?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new UnsupportedMediaType(err.message);
+  const status = err?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const e = new BadRequest(status === 400 ? `Malformed request body: ${err.message}` : err.message);
+    (e as { status: number }).status = status;
+    return e;
+  }
+  const e = new CloudError('An unexpected error prevented the server from fulfilling your request.');
+  (e as { cause?: unknown }).cause = err;
+  return e;
+}
+
+export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
+  checkRoutes(svc.id, svc.routes, svc.policy);
+  const render = faultStyles[svc.faultStyle];
+  const baseUrl = (req: FastifyRequest) => (svc.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`).replace(/\/$/, '') + svc.prefix;
+
+  app.register(async (scope) => {
+    for (const type of svc.streamTypes ?? []) scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
+    for (const type of svc.jsonTypes ?? []) scope.addContentTypeParser(type, { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
+
+    scope.setErrorHandler(async (error, req, res) => {
+      const err = toCloudError(error);
+      if (err.status >= 500) req.log.error({ err: (err as { cause?: unknown }).cause ?? err }, 'request failed');
+      const fault = render(err);
+      if (err.headers) res.headers(err.headers);
+      if (err.status === 401 && svc.faultStyle === 'keystone') res.header('WWW-Authenticate', `Keystone uri="${baseUrl(req)}"`);
+      return res.code(fault.status).type(fault.contentType).send(fault.body);
+    });
+    scope.setNotFoundHandler(async (req) => {
+      const known = svc.routes.some((r) => matches(svc.prefix + r.path, req.url.split('?')[0]!));
+      throw known ? new MethodNotAllowed(`The method ${req.method} is not allowed for this resource.`) : new NotFound('The resource could not be found.');
+    });
+
+    for (const route of svc.routes) {
+      scope.route({
+        method: route.method,
+        url: route.path,
+        schema: route.body ? { body: route.body } : undefined,
+        handler: async (req, res) => handle(route, req, res),
+      });
+    }
+  }, { prefix: svc.prefix });
+
+  async function handle(route: Route, req: FastifyRequest, res: FastifyReply) {
+    const headers = req.headers;
+    const ctx = route.policy === PUBLIC && !headers['x-auth-token']
+      ? anonymousContext(req.id)
+      : route.policy === PUBLIC
+        ? await svc.authenticator!.authenticate({ authToken: headers['x-auth-token'] as string, serviceToken: headers['x-service-token'] as string | undefined }, req.id).catch(() => anonymousContext(req.id))
+        : await requireAuth(req);
+    const api: ApiRequest = {
+      ctx, params: req.params as Record<string, string>, query: req.query as Record<string, any>, body: req.body,
+      headers, baseUrl: baseUrl(req), target: {}, log: req.log as Logger, raw: req,
+    };
+    if (svc.microversion) {
+      const mv = negotiateMicroversion(headers, svc.microversion);
+      api.microversion = mv.version;
+      res.headers(mv.headers);
+    }
+    if (route.policy !== PUBLIC) {
+      api.target = route.target ? await route.target(api) : {};
+      svc.policy!.authorize(route.policy, api.target, ctx);
+    }
+    const out = await route.handler(api);
+    if (out instanceof Reply) {
+      res.code(out.status).headers(out.headers);
+      return send(res, out.body);
+    }
+    if (out === undefined) return res.code(204).send();
+    return send(res, out);
+  }
+
+  async function requireAuth(req: FastifyRequest) {
+    if (!svc.authenticator) throw new Error(`${svc.id}: authenticated route without an authenticator`);
+    return svc.authenticator.authenticate({
+      authToken: req.headers['x-auth-token'] as string | undefined,
+      serviceToken: req.headers['x-service-token'] as string | undefined,
+    }, req.id);
+  }
+}
+
+function send(res: FastifyReply, body: unknown) {
+  if (body === undefined || body === null) return res.send();
+  if (typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return res.send(body);
+  return res.type('application/json').send(JSON.stringify(body));
+}
+
+/** Does a Fastify-style route path (`/v3/users/:id`) match a concrete URL path? */
+function matches(pattern: string, path: string): boolean {
+  const p = pattern.replace(/\/+$/, '').split('/');
+  const u = path.replace(/\/+$/, '').split('/');
+  if (p.length !== u.length) return false;
+  return p.every((seg, i) => seg.startsWith(':') || seg === u[i]);
+}
