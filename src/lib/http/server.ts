@@ -1,6 +1,6 @@
 // The Fastify factory and the mounting of one service's route table under its prefix:
 // request ids, authentication, policy, body schemas, microversions and one fault style.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { anonymousContext } from '../auth/context.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { BadRequest, CloudError, NotFound, PayloadTooLarge, UnsupportedMediaType, MethodNotAllowed } from '../errors.ts';
@@ -15,9 +15,9 @@ export interface HttpOptions { log: Logger; maxBodyBytes?: number }
 export function createHttpServer(opts: HttpOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our own onResponse hook logs one line per request; the request id is on every line.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: () => requestId(),
-    requestIdLogLabel: 'request_id',
     requestIdHeader: false,
     bodyLimit: opts.maxBodyBytes ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
@@ -25,6 +25,14 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     // OpenStack APIs are strict: no type coercion, no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+  });
+  // OpenStack clients send `Content-Type: application/json` on bodiless PUTs (role grants…):
+  // an empty body is no body, not a parse error.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '' || (typeof body === 'string' && body.trim() === '')) return done(null, undefined);
+    return json(req, String(body), done);
   });
   app.addHook('onRequest', async (req, res) => {
     res.header('x-openstack-request-id', req.id);
@@ -95,6 +103,8 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
         method: route.method,
         url: route.path,
         schema: route.body ? { body: route.body } : undefined,
+        // Validate, but decide after authentication and policy: 401/403 come before 400, as in OpenStack.
+        attachValidation: true,
         handler: async (req, res) => handle(route, req, res),
       });
     }
@@ -118,8 +128,11 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
     }
     if (route.policy !== PUBLIC) {
       api.target = route.target ? await route.target(api) : {};
-      svc.policy!.authorize(route.policy, api.target, ctx);
+      // Rules see the target both flat (Nova's `%(project_id)s`) and under `target`
+      // (Keystone's `%(target.user.domain_id)s`), so operators' policy files work unchanged.
+      svc.policy!.authorize(route.policy, { ...api.target, target: api.target }, ctx);
     }
+    if (req.validationError) throw toCloudError(req.validationError);
     const out = await route.handler(api);
     if (out instanceof Reply) {
       res.code(out.status).headers(out.headers);

@@ -1,0 +1,5 @@
+// Every service Stratus implements, in start order (identity first: the others need tokens).
+import identity from '../services/identity/index.ts';
+import type { ServiceDefinition } from '../lib/service.ts';
+
+export const allServices: ServiceDefinition[] = [identity];

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHttpServer, mountService } from './server.ts';
+import { PUBLIC, reply, type Route } from './routes.ts';
+import { createAuthenticator } from '../auth/authenticator.ts';
+import { Enforcer } from '../policy/index.ts';
+import { NotFound } from '../errors.ts';
+import { silentLogger } from '../log.ts';
+
+const tokens: Record<string, { roles: string[]; projectId: string }> = {
+  admin: { roles: ['admin'], projectId: 'p1' },
+  reader: { roles: ['reader'], projectId: 'p2' },
+};
+const authenticator = createAuthenticator({
+  async validate(t) {
+    const info = tokens[t];
+    if (!info) throw new NotFound('no such token');
+    return { ...info, roleIds: [], isAdminProject: false, authMethods: ['password'], auditIds: [], userId: 'u-' + t };
+  },
+});
+const policy = new Enforcer([{ name: 'thing:get', checkStr: 'role:admin or project_id:%(project_id)s' }]);
+const routes: Route[] = [
+  { method: 'GET', path: '/', policy: PUBLIC, handler: () => reply(300, { versions: [] }) },
+  { method: 'GET', path: '/things/:id', policy: 'thing:get', target: (req) => ({ project_id: req.params.id }), handler: (req) => ({ thing: { id: req.params.id, by: req.ctx.userId } }) },
+  { method: 'POST', path: '/things', policy: PUBLIC, body: { type: 'object', required: ['thing'], properties: { thing: { type: 'object', properties: { size: { type: 'integer' } } } } }, handler: () => reply(201, { ok: true }) },
+];
+
+async function server(style: 'keystone' | 'nova' = 'keystone') {
+  const app = createHttpServer({ log: silentLogger(), maxBodyBytes: 2048 });
+  mountService(app, { id: 'x', prefix: '/x', faultStyle: style, routes, policy, authenticator });
+  await app.ready();
+  return app;
+}
+
+test('public route answers without a token, with a request id', async () => {
+  const app = await server();
+  const res = await app.inject({ method: 'GET', url: '/x/' });
+  assert.equal(res.statusCode, 300);
+  assert.match(String(res.headers['x-openstack-request-id']), /^req-[0-9a-f-]{36}$/);
+});
+
+test('a protected route needs a token (401 in the API style, with WWW-Authenticate for keystone)', async () => {
+  const app = await server();
+  const res = await app.inject({ method: 'GET', url: '/x/things/p1' });
+  assert.equal(res.statusCode, 401);
+  assert.deepEqual(res.json().error.code, 401);
+  assert.equal(res.json().error.title, 'Unauthorized');
+  assert.match(String(res.headers['www-authenticate']), /^Keystone uri=/);
+  const bad = await app.inject({ method: 'GET', url: '/x/things/p1', headers: { 'x-auth-token': 'nope' } });
+  assert.equal(bad.statusCode, 401);
+});
+
+test('policy decides with the route target: admin yes, reader of another project 403', async () => {
+  const app = await server('nova');
+  assert.equal((await app.inject({ method: 'GET', url: '/x/things/p1', headers: { 'x-auth-token': 'admin' } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'GET', url: '/x/things/p2', headers: { 'x-auth-token': 'reader' } })).statusCode, 200);
+  const denied = await app.inject({ method: 'GET', url: '/x/things/p1', headers: { 'x-auth-token': 'reader' } });
+  assert.equal(denied.statusCode, 403);
+  assert.equal(denied.json().forbidden.code, 403);
+});
+
+test('bad bodies are 400 in the API style, oversize bodies 413, unknown paths 404, wrong methods 405', async () => {
+  const app = await server();
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/x/things', payload, headers: { 'content-type': 'application/json' } });
+  assert.equal((await post('{not json')).statusCode, 400);
+  assert.equal((await post('{"thing": {"size": "12"}}')).statusCode, 400, 'no type coercion');
+  assert.equal((await post('{}')).json().error.code, 400);
+  assert.equal((await post(JSON.stringify({ thing: { pad: 'x'.repeat(4096) } }))).statusCode, 413);
+  assert.equal((await app.inject({ method: 'GET', url: '/x/nothing/here' })).statusCode, 404);
+  assert.equal((await app.inject({ method: 'DELETE', url: '/x/things/p1' })).statusCode, 405);
+});
+
+test('a route without a policy, or with an unknown rule, refuses to start', () => {
+  const app = createHttpServer({ log: silentLogger() });
+  assert.throws(() => mountService(app, { id: 'x', prefix: '/x', faultStyle: 'nova', policy, authenticator, routes: [{ method: 'GET', path: '/a', policy: '', handler: () => 1 }] }), /no policy rule/);
+  assert.throws(() => mountService(app, { id: 'x', prefix: '/x', faultStyle: 'nova', policy, authenticator, routes: [{ method: 'GET', path: '/a', policy: 'nope', handler: () => 1 }] }), /unknown policy rule/);
+});

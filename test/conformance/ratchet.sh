@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The Tempest ratchet: start Stratus, run the Tempest tests of a service group against it with
+# ../shared/conformance/tempest-run.sh, and fail when any test listed in
+# test/conformance/<group>.passing.txt did not pass. New passes are reported so the list can grow
+# (RATCHET_UPDATE=1 rewrites it).
+#   usage: test/conformance/ratchet.sh identity
+set -uo pipefail
+group="${1:?usage: ratchet.sh GROUP}"
+here="$(cd "$(dirname "$0")" && pwd)"; repo="$(cd "$here/../.." && pwd)"
+shared="${STRATUS_SHARED:-$repo/../shared}"
+list="$here/$group.passing.txt"
+case "$group" in
+  identity) regex='^tempest\.api\.identity\.'; services='' ;;
+  *) echo "ratchet: unknown group $group" >&2; exit 2 ;;
+esac
+
+port="${RATCHET_PORT:-18$((RANDOM % 900 + 100))}"
+data="$(mktemp -d /tmp/stratus-ratchet.XXXXXX)"
+log="$data/stratus.log"
+STRATUS_DATA_DIR="$data" STRATUS_PORT="$port" STRATUS_ADMIN_PASSWORD=admin STRATUS_LOG_FILE="$log" \
+  "$repo/bin/stratus" up > "$data/stdout" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" && break; sleep 0.2; done
+curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" || { echo "ratchet: stratus did not start"; cat "$data/stdout"; exit 1; }
+
+export OS_AUTH_URL="http://127.0.0.1:$port/identity/v3" OS_USERNAME=admin OS_PASSWORD=admin OS_PROJECT_NAME=admin
+export TEMPEST_SERVICES="$services" TEMPEST_CONCURRENCY="${TEMPEST_CONCURRENCY:-$(nproc)}" TEMPEST_WORKDIR="$data/tempest"
+summary=$("$shared/conformance/tempest-run.sh" "$regex" 2>"$data/tempest.err" | tail -1)
+results="$data/tempest/results.txt"
+echo "tempest ($group): $summary"
+[[ -s "$results" ]] || { echo "ratchet: tempest produced no results"; tail -30 "$data/tempest.err"; exit 1; }
+
+strip() { sed -E 's/\[.*$//' | sort -u; }
+awk '$1=="ok"{print $2}' "$results" | strip > "$data/passed.txt"
+awk '$1=="FAIL"{print $2}' "$results" | strip > "$data/failed.txt"
+touch "$list"
+lost=$(comm -23 <(strip < "$list") "$data/passed.txt")
+new=$(comm -13 <(strip < "$list") "$data/passed.txt")
+[[ -n "$new" ]] && { echo "ratchet: newly passing ($(echo "$new" | wc -l)) — add them to $list:"; echo "$new" | sed 's/^/  + /'; }
+[[ -s "$data/failed.txt" ]] && { echo "ratchet: failing tests:"; sed 's/^/  - /' "$data/failed.txt"; }
+if [[ "${RATCHET_UPDATE:-0}" == 1 ]]; then cp "$data/passed.txt" "$list"; echo "ratchet: wrote $list"; fi
+if [[ -n "$lost" ]]; then
+  echo "ratchet: FAILED — these listed tests no longer pass:"; echo "$lost" | sed 's/^/  ! /'
+  echo "(logs: $data)"; trap - EXIT; kill $pid; exit 1
+fi
+echo "ratchet: $(wc -l < "$list") listed tests all pass"
+rm -rf "$data"
