@@ -3,11 +3,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Config, kernelConfig, loadConfig, type ConfigSchema, type ConfigValues } from '../lib/config.ts';
+import { Config, ConfigError, kernelConfig, loadConfig, type ConfigSchema, type ConfigValues } from '../lib/config.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { openBus, type Bus } from '../lib/bus/index.ts';
 import { databaseUrlFor, migrate, openDatabase, type Database } from '../lib/db/index.ts';
 import { createAuthenticator, type TokenValidator } from '../lib/auth/authenticator.ts';
+import { createRemoteValidator } from '../lib/auth/remote-validator.ts';
 import { Enforcer, readPolicyFile } from '../lib/policy/index.ts';
 import { createHttpServer, mountService } from '../lib/http/server.ts';
 import type { RunningService, ServiceDefinition } from '../lib/service.ts';
@@ -38,7 +39,10 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const selected = config.list('services');
   const chosen = selected ? defs.filter((d) => selected.includes(d.id)) : defs;
   for (const name of selected ?? []) if (!defs.some((d) => d.id === name)) throw new Error(`config: unknown service '${name}' in services (known: ${defs.map((d) => d.id).join(', ')})`);
-  if (!chosen.some((d) => d.id === 'identity')) throw new Error('Serving without identity needs a remote identity service, which is not implemented yet.');
+  const withIdentity = chosen.some((d) => d.id === 'identity');
+  if (!withIdentity && (!config.optStr('auth.url') || !config.optStr('auth.password'))) {
+    throw new ConfigError('config: serving without identity needs auth.url and auth.password (the service user that validates tokens)');
+  }
 
   const dataDir = resolve(config.str('data_dir'));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -53,13 +57,22 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     const overrides = policyFile ? await readPolicyFile(policyFile) : {};
     const enforceScope = config.bool('enforce_scope');
 
-    let validator: TokenValidator | undefined;
+    // In-process validation when identity runs here; over HTTP with service credentials otherwise.
+    let validator: TokenValidator | undefined = withIdentity ? undefined : createRemoteValidator({
+      authUrl: config.str('auth.url'), username: config.str('auth.username'), password: config.str('auth.password'),
+      projectName: config.str('auth.project_name'), userDomainName: config.str('auth.user_domain_name'), projectDomainName: config.str('auth.project_domain_name'),
+    });
     const authenticator = createAuthenticator({
       validate: (token) => {
         if (!validator) throw new Error('identity is not running yet');
         return validator.validate(token);
       },
     });
+    if (!withIdentity) {
+      // Identity announces revocations on the bus; drop cached validations when it does.
+      const sub = await bus.onNotification({ eventType: 'identity.revocation' }, () => authenticator.invalidate());
+      closers.push(() => sub.stop());
+    }
 
     const http = createHttpServer({ log, maxBodyBytes: config.int('max_body_bytes') });
     closers.push(() => http.close());
@@ -87,13 +100,13 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     const port = typeof address === 'object' && address ? address.port : config.int('port');
     const url = (publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, '');
 
-    const identity = running.get('identity')!;
-    const boot = await identity.bootstrap!({
+    const identity = running.get('identity');
+    const boot = identity ? await identity.bootstrap!({
       adminPassword: config.optStr('admin_password'),
       region: config.str('region'),
       endpoints: chosen.map((d) => ({ ...d.catalog, url: url + d.prefix + d.catalog.path })),
-    });
-    const authUrl = `${url}/identity/v3`;
+    }) : { created: false };
+    const authUrl = identity ? `${url}/identity/v3` : config.str('auth.url');
     const files = writeClientFiles(dataDir, { authUrl, region: config.str('region'), password: boot.adminPassword ?? config.optStr('admin_password') });
     log.info({ url, services: chosen.map((d) => d.id) }, 'stratus is up');
     return { config, url, authUrl, adminPassword: boot.adminPassword, files, http, services: running, close };

@@ -33,6 +33,12 @@ export const kernelConfig: ConfigSchema = {
   admin_password: { type: 'string', doc: 'Password of the bootstrap admin (else generated and printed once).' },
   region: { type: 'string', default: 'RegionOne', doc: 'Region of the catalog endpoints.' },
   services: { type: 'list', doc: 'Services to run (default: all that are implemented).' },
+  'auth.url': { type: 'string', doc: 'Identity v3 URL, for processes that do not run identity themselves.' },
+  'auth.username': { type: 'string', default: 'stratus', doc: 'Service user those processes validate tokens with.' },
+  'auth.password': { type: 'string', doc: 'Password of the service user.' },
+  'auth.project_name': { type: 'string', default: 'service', doc: 'Project of the service user.' },
+  'auth.user_domain_name': { type: 'string', default: 'Default', doc: 'Domain of the service user.' },
+  'auth.project_domain_name': { type: 'string', default: 'Default', doc: 'Domain of the service project.' },
   max_body_bytes: { type: 'integer', default: 1048576, min: 1024, doc: 'Largest JSON request body.' },
 };
 

@@ -53,16 +53,19 @@ const byCode: Record<string, new (m: string, k?: Record<string, unknown>) => Clo
   Unprocessable, InvalidState, NotImplemented, ServiceUnavailable, Timeout,
 };
 
-export interface WireError { code: string; message: string; kwargs?: Record<string, unknown> }
+export interface WireError { code: string; message: string; status?: number; kwargs?: Record<string, unknown> }
 
 export function errorToWire(err: unknown): WireError {
-  if (err instanceof CloudError) return { code: err.code, message: err.message, kwargs: err.kwargs };
+  if (err instanceof CloudError) return { code: err.code, message: err.message, status: err.status, kwargs: err.kwargs };
   return { code: 'CloudError', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Rebuilds an error sent by errorToWire; a service's own code keeps its HTTP status. */
 export function errorFromWire(w: WireError): CloudError {
-  const Ctor = byCode[w.code] ?? CloudError;
-  return new Ctor(w.message, w.kwargs ?? {});
+  const Ctor = Object.hasOwn(byCode, w.code) ? byCode[w.code]! : CloudError;
+  const err = new Ctor(w.message, w.kwargs ?? {});
+  if (Ctor === CloudError && typeof w.status === 'number' && w.status >= 400 && w.status < 600) (err as { status: number }).status = w.status;
+  return err;
 }
 
 /** True for errors a client caused (4xx); everything else is our fault and logged. */

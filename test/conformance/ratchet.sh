@@ -11,8 +11,13 @@ shared="${STRATUS_SHARED:-$repo/../shared}"
 list="$here/$group.passing.txt"
 case "$group" in
   identity) regex='^tempest\.api\.identity\.'; services='' ;;
+  image)    regex='^tempest\.api\.image\.'; services='glance' ;;
+  object)   regex='^tempest\.api\.object_storage\.'; services='swift' ;;
+  network)  regex='^tempest\.api\.network\.'; services='neutron' ;;
   *) echo "ratchet: unknown group $group" >&2; exit 2 ;;
 esac
+# Optional per-group tempest.conf fragment (e.g. neutron's api_extensions).
+[[ -f "$here/$group.tempest.conf" ]] && export TEMPEST_EXTRA_CONF="$here/$group.tempest.conf"
 
 port="${RATCHET_PORT:-18$((RANDOM % 900 + 100))}"
 data="$(mktemp -d /tmp/stratus-ratchet.XXXXXX)"

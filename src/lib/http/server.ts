@@ -128,9 +128,9 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
     }
     if (route.policy !== PUBLIC) {
       api.target = route.target ? await route.target(api) : {};
-      // Rules see the target both flat (Nova's `%(project_id)s`) and under `target`
+      // Rules see the URL parameters and the target flat (Nova's `%(project_id)s`) and under `target`
       // (Keystone's `%(target.user.domain_id)s`), so operators' policy files work unchanged.
-      svc.policy!.authorize(route.policy, { ...api.target, target: api.target }, ctx);
+      svc.policy!.authorize(route.policy, { ...api.params, ...api.target, target: api.target }, ctx);
     }
     if (req.validationError) throw toCloudError(req.validationError);
     const out = await route.handler(api);

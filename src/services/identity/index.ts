@@ -1,5 +1,6 @@
 // The identity service (Keystone v3): users, projects, roles, tokens and the catalog.
 import { defineService } from '../../lib/service.ts';
+import { anonymousContext } from '../../lib/auth/context.ts';
 import { migrations } from './db/migrations.ts';
 import { identityPolicies } from './policies.ts';
 import { identityConfig } from './config.ts';
@@ -31,10 +32,15 @@ export default defineService({
   catalog: { type: 'identity', name: 'keystone', path: '/v3' },
   config: identityConfig,
   migrations,
-  async init({ config, log, db: database, dataDir, makePolicy, authenticator }) {
+  async init({ config, log, db: database, dataDir, makePolicy, authenticator, bus }) {
     const db = database.db;
     const ttlSeconds = config.int('identity.token_expiration');
-    const revocations = new RevocationList(db, { tokenTtlMs: (ttlSeconds + config.int('identity.allow_expired_window')) * 1000, onRevoke: () => authenticator.invalidate() });
+    const notifier = bus.notifier('identity');
+    const onRevoke = () => {
+      authenticator.invalidate(); // this process: at once, before the revoking request answers
+      notifier.info(anonymousContext('revocation'), 'identity.revocation', {}).catch((err) => log.warn({ err }, 'could not announce a revocation'));
+    };
+    const revocations = new RevocationList(db, { tokenTtlMs: (ttlSeconds + config.int('identity.allow_expired_window')) * 1000, onRevoke });
     await revocations.load();
     const keyRepo = createDirectoryKeyRepo(config.optStr('identity.key_repository') ?? defaultKeyRepoDir(dataDir));
     keyRepo.setup();

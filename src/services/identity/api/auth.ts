@@ -102,7 +102,7 @@ export function authRoutes(deps: IdentityDeps, tokens: TokenService): Route[] {
           } else if (m === 'token') {
             const id = identity.token?.id;
             if (typeof id !== 'string') throw new BadRequest("Invalid input for field 'identity/token': 'id' is a required property");
-            fromToken = await tokens.validate(id).catch(() => { throw new Unauthorized('The request you have made requires authentication.'); });
+            fromToken = await tokens.validate(id); // an invalid or revoked token is a 404, as in Keystone
             if (fromToken.trust) throw new Forbidden('Trust-scoped tokens cannot be rescoped.');
             if (fromToken.appCred) throw new Forbidden('Application credential tokens cannot be rescoped.');
             userId = fromToken.payload.userId;

@@ -3,6 +3,7 @@ import type { IdentityDeps } from '../deps.ts';
 import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { reply, type ApiRequest, type Route } from '../../../lib/http/routes.ts';
 import { createProject, deleteDomain, deleteProject, getProject, listProjects, parentIds, setTags, subtreeIds, updateProject, type Project } from '../service/projects.ts';
+import { deleteTrustsForProject } from '../service/trusts.ts';
 import { boolFilter, collection, entity, links, s, splitExtra, wrap } from './common.ts';
 
 const KNOWN = ['id', 'name', 'description', 'enabled', 'tags', 'options', 'domain_id', 'parent_id', 'is_domain'];
@@ -20,7 +21,7 @@ const projectBody = {
 };
 const csv = (v: unknown) => (v === undefined ? undefined : String(v).split(',').filter(Boolean));
 
-export function projectRoutes({ db }: IdentityDeps): Route[] {
+export function projectRoutes({ db, revocations }: IdentityDeps): Route[] {
   const target = async (req: ApiRequest) => ({ project: await getProject(db, req.params.project_id!) });
   const tagsTarget = target;
   return [
@@ -81,7 +82,11 @@ export function projectRoutes({ db }: IdentityDeps): Route[] {
     { method: 'DELETE', path: '/v3/projects/:project_id', policy: 'identity:delete_project', target, handler: async (req) => {
         // A project acting as a domain is deleted as a domain (it must be disabled first).
         if ((req.target.project as Project).isDomain) await deleteDomain(db, req.params.project_id!);
-        else await deleteProject(db, req.params.project_id!);
+        else {
+          await deleteProject(db, req.params.project_id!);
+          await deleteTrustsForProject(db, revocations, req.params.project_id!);
+          await revocations.revoke({ projectId: req.params.project_id! });
+        }
       },
     },
     // tags

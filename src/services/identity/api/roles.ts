@@ -81,7 +81,7 @@ export function roleRoutes({ db, revocations }: IdentityDeps): Route[] {
       method: 'DELETE', path: '/v3/roles/:role_id', policy: 'identity:delete_role', target,
       handler: async (req) => {
         const removed = await deleteRole(db, req.params.role_id!);
-        await revokeRemovedAssignments(db, revocations, req.params.role_id!, removed);
+        await revokeRemovedAssignments(revocations, req.params.role_id!, removed);
       },
     },
     // implied roles

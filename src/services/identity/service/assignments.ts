@@ -118,7 +118,7 @@ async function revokeRemovedGrant(db: Kysely<any>, revocations: RevocationList, 
 }
 
 /** After a role is deleted (with its grants): its tokens no longer hold. */
-export async function revokeRemovedAssignments(_db: Kysely<any>, revocations: RevocationList, roleId: string, removed: unknown[]): Promise<void> {
+export async function revokeRemovedAssignments(revocations: RevocationList, roleId: string, removed: unknown[]): Promise<void> {
   if (removed.length) await revocations.revoke({ roleId });
 }
 

@@ -9,7 +9,7 @@ import { auditId, type DecodedToken, type TokenFormatter, type TokenPayload } fr
 import { getProject } from './projects.ts';
 import { getUser } from './users.ts';
 import { effectiveRoles } from './assignments.ts';
-import { getTrust } from './trusts.ts';
+import { getTrust, trustRoles } from './trusts.ts';
 import { buildCatalog } from './catalog.ts';
 import { getAppCred } from './app-creds.ts';
 import type { RevocationList } from './revocations.ts';
@@ -55,7 +55,9 @@ export class TokenService {
       auditIds: [auditId(), ...(p.parentAuditIds?.slice(-1) ?? [])],
     };
     const id = this.#o.formatter.issue(payload);
-    const data = await this.#expand(id, this.#o.formatter.decode(id), Unauthorized);
+    // A token just minted is not checked against revocations: an event from the same second
+    // (a password change, say) would otherwise revoke the token issued right after it.
+    const data = await this.#expand(id, this.#o.formatter.decode(id), Unauthorized, false);
     return data;
   }
 
@@ -64,7 +66,7 @@ export class TokenService {
     const payload = this.#o.formatter.decode(id);
     const window = opts.allowExpired ? this.#o.allowExpiredWindowSeconds * 1000 : 0;
     if (payload.expiresAt.getTime() + window <= Date.now()) throw new NotFound('The token has expired.');
-    return this.#expand(id, payload, NotFound);
+    return this.#expand(id, payload, NotFound, true);
   }
 
   /** Revokes one token (DELETE /v3/auth/tokens): by its audit id, as Keystone does. */
@@ -73,7 +75,7 @@ export class TokenService {
   }
 
   /** Loads names, roles and scope for a decoded payload; `Err` is what a failed check throws. */
-  async #expand(id: string, payload: DecodedToken, Err: typeof NotFound | typeof Unauthorized): Promise<TokenData> {
+  async #expand(id: string, payload: DecodedToken, Err: typeof NotFound | typeof Unauthorized, checkRevoked: boolean): Promise<TokenData> {
     const { db } = this.#o;
     const fail = (msg = FAILED) => new Err(msg);
     const user = await getUser(db, payload.userId).catch(() => { throw fail(); });
@@ -109,9 +111,9 @@ export class TokenService {
       data.roles = await effectiveRoles(db, { userId: roleUser, system: true });
     }
     if (data.trust) {
-      const trust = await getTrust(db, data.trust.id);
-      const allowed = new Set((trust.roles as RoleRef[]).map((r) => r.id));
-      data.roles = data.roles.filter((r) => allowed.has(r.id));
+      // Keystone: the delegated roles plus what they imply; 403 if the trustor lost any of them.
+      const trust = await getTrust(db, data.trust.id).catch(() => { throw fail(); });
+      data.roles = await trustRoles(db, trust);
       if (trust.impersonation) {
         const trustor = await getUser(db, trust.trustor_user_id).catch(() => { throw fail(); });
         const trustorDomain = await getProject(db, trustor.domainId, 'domain');
@@ -128,7 +130,7 @@ export class TokenService {
     if ((payload.projectId || payload.domainId || payload.system) && !data.roles.length) {
       throw Err === Unauthorized ? new Unauthorized(`User ${user.id} has no access to ${payload.projectId ? 'project' : payload.domainId ? 'domain' : 'the system'}.`) : fail();
     }
-    if (this.#o.revocations.isRevoked({
+    if (checkRevoked && this.#o.revocations.isRevoked({
       userId: user.id, projectId: payload.projectId, domainId: payload.domainId, trustId: payload.trustId, appCredId: payload.appCredId,
       trustorId: data.trust?.trustor_user_id, trusteeId: data.trust?.trustee_user_id, projectDomainId: data.project?.domain.id,
       userDomainId: user.domainId, roleIds: data.roles.map((r) => r.id), auditIds: payload.auditIds, issuedAt: payload.issuedAt,

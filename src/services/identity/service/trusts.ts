@@ -219,6 +219,14 @@ export async function deleteTrust(db: Kysely<any>, revocations: RevocationList, 
   await revocations.revoke({ trustId: id });
 }
 
+/** Keystone's delete_trusts_for_project, for when a project goes: its trusts go with it. */
+export async function deleteTrustsForProject(db: Kysely<any>, revocations: RevocationList, projectId: string): Promise<void> {
+  const ids = (await db.selectFrom('trust').select('id').where('project_id', '=', projectId).where('deleted_at', 'is', null).execute()).map((r) => r.id);
+  if (!ids.length) return;
+  await db.updateTable('trust').set({ deleted_at: new Date().toISOString() }).where('id', 'in', ids).execute();
+  for (const id of ids) await revocations.revoke({ trustId: id });
+}
+
 /** Spends one use of a limited trust (token issue); 404 when deleted, expired or used up. */
 export async function consumeTrust(db: Kysely<any>, id: string): Promise<void> {
   for (let attempt = 0; attempt < 10; attempt++) {
