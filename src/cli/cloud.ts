@@ -15,7 +15,11 @@ import type { RunningService, ServiceDefinition } from '../lib/service.ts';
 import { allServices } from './services.ts';
 import { writeClientFiles } from './client-files.ts';
 
-export interface CloudOptions { flags?: ConfigValues; env?: NodeJS.ProcessEnv; configFile?: string; log?: Logger; services?: ServiceDefinition[] }
+export interface CloudOptions {
+  flags?: ConfigValues; env?: NodeJS.ProcessEnv; configFile?: string; log?: Logger; services?: ServiceDefinition[];
+  /** false: migrate and bootstrap only (`stratus bootstrap`), without listening. */
+  listen?: boolean;
+}
 
 export interface Cloud {
   config: Config;
@@ -95,8 +99,8 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
       mountService(http, { id: def.id, prefix: def.prefix, faultStyle: svc.faultStyle, routes: svc.routes, policy: svc.policy, authenticator, microversion: svc.microversion, publicUrl, streamTypes: svc.streamTypes, jsonTypes: svc.jsonTypes });
     }
     const host = config.str('host');
-    await http.listen({ host, port: config.int('port') });
-    const address = http.server.address();
+    if (opts.listen !== false) await http.listen({ host, port: config.int('port') });
+    const address = opts.listen !== false ? http.server.address() : null;
     const port = typeof address === 'object' && address ? address.port : config.int('port');
     const url = (publicUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/$/, '');
 

@@ -4,11 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { startCloud } from './cloud.ts';
-import { allServices, } from './services.ts';
+import { allServices } from './services.ts';
 import { Config, ConfigError, loadConfig } from '../lib/config.ts';
 import { configSchema } from './cloud.ts';
 import { databaseUrlFor, migrate, openDatabase } from '../lib/db/index.ts';
 import { createLogger } from '../lib/log.ts';
+import { createDirectoryKeyRepo, defaultKeyRepoDir } from '../services/identity/tokens/index.ts';
 
 const USAGE = `usage: stratus <command> [options]
 
@@ -16,6 +17,8 @@ commands:
   up                    run every service in one process (the default)
   serve <service…>      run the named services (${allServices.map((s) => s.id).join(', ')})
   db migrate            create or upgrade every service's database, then exit
+  bootstrap             migrate, create the admin and the catalog, write clouds.yaml/openrc, exit
+  keys rotate           rotate identity's Fernet keys (as keystone-manage fernet_rotate)
   help                  this text
 
 options:
@@ -53,6 +56,21 @@ async function main(argv: string[]): Promise<number> {
       console.log(`${def.id}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
       await database.close();
     }
+    return 0;
+  }
+  if (command === 'keys' && rest[0] === 'rotate') {
+    const config = new Config(loadConfig(configSchema(), { flags, file: values.config }));
+    const dir = config.optStr('identity.key_repository') ?? defaultKeyRepoDir(resolve(config.str('data_dir')));
+    const repo = createDirectoryKeyRepo(dir);
+    repo.setup();
+    repo.rotate();
+    console.log(`rotated Fernet keys in ${dir}: ${repo.load().length} active (processes pick the new keys up within a second)`);
+    return 0;
+  }
+  if (command === 'bootstrap') {
+    const cloud = await startCloud({ flags, configFile: values.config, listen: false });
+    console.log(`bootstrapped ${cloud.authUrl}; clients: ${cloud.files.openrc}${cloud.adminPassword ? `\nadmin password (generated): ${cloud.adminPassword}` : ''}`);
+    await cloud.close();
     return 0;
   }
   if (command !== 'up' && command !== 'serve') { console.error(USAGE); return 2; }
