@@ -20,7 +20,6 @@ import { pino } from 'pino';
 import { CloudError } from '../errors.ts';
 import { inprocTransport } from './inproc-transport.ts';
 import { createNotifier, subscribe } from './notifications.ts';
-import { rabbitTransport } from './rabbit-transport.ts';
 import { RpcClient } from './rpc-client.ts';
 import { serve } from './rpc-server.ts';
 import type { Transport } from './transport.ts';
@@ -31,7 +30,7 @@ export { UnsupportedVersion, NoSuchMethod, rebuildError } from './errors.ts';
 export type { CloudErrorClass } from './errors.ts';
 export { createInprocBroker } from './inproc-broker.ts';
 export type { InprocBroker } from './inproc-broker.ts';
-export { redactUrl } from './rabbit-transport.ts';
+export { redactUrl } from './wire.ts';
 
 const newId = () => randomUUID().replaceAll('-', '');
 
@@ -58,6 +57,8 @@ export async function openBus(url: string, opts: BusOptions = {}): Promise<Bus> 
   if (url === 'inproc://' || url.startsWith('inproc:')) {
     transport = inprocTransport({ broker: opts.inprocBroker, exchanges, queueExpiryMs, drainTimeoutMs });
   } else if (amqp) {
+    // Loaded only for RabbitMQ: amqplib is memory the all-in-one does not need.
+    const { rabbitTransport } = await import('./rabbit-transport.ts');
     transport = await rabbitTransport({
       url: amqp, exchanges, log, queueExpiryMs, drainTimeoutMs,
       publishWaitMs: opts.publishWaitMs ?? 10_000,

@@ -9,6 +9,7 @@ import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { ServiceUnavailable, Timeout } from '../errors.ts';
 import { RabbitSubscription } from './rabbit-subscription.ts';
+import { redactUrl } from './wire.ts';
 import type { ConsumeOptions, DeliveryHandler, PublishOptions, QueueSpec, Subscription, Transport } from './transport.ts';
 
 export interface RabbitTransportOptions {
@@ -21,17 +22,6 @@ export interface RabbitTransportOptions {
   drainTimeoutMs: number;
   publishWaitMs: number;
   connect?: typeof amqpConnect;
-}
-
-/** The URL with its password masked, for logs and errors. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparsable url>';
-  }
 }
 
 export async function rabbitTransport(opts: RabbitTransportOptions): Promise<Transport> {

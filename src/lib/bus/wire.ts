@@ -81,3 +81,14 @@ export function checkTarget(topic: string, server?: string): void {
   if (!/^[^.*#\s]+$/.test(topic)) throw new CloudError(`invalid bus topic ${JSON.stringify(topic)}: no dots, wildcards or spaces`);
   if (server !== undefined && !/^[^*#\s]+$/.test(server)) throw new CloudError(`invalid bus server ${JSON.stringify(server)}: no wildcards or spaces`);
 }
+
+/** A broker URL with its password masked, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}

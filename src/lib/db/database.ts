@@ -1,7 +1,6 @@
 // openDatabase: a Kysely instance for one service's database, chosen by URL.
 import { Kysely } from 'kysely';
 import type { Logger } from '../log.ts';
-import { createPool, ensureSchema, postgresDialect } from './postgres.ts';
 import { adaptDatabaseSync, ImmediateSqliteDialect, openSqliteFile } from './sqlite.ts';
 import { parseDatabaseUrl, redact, schemaNameFor, type DialectName } from './url.ts';
 import { PortableValuesPlugin } from './values.ts';
@@ -45,6 +44,8 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions): Prom
   }
 
   const schema = schemaNameFor(opts.service);
+  // Loaded only for PostgreSQL: pg is memory the SQLite all-in-one does not need.
+  const { createPool, ensureSchema, postgresDialect } = await import('./postgres.ts');
   const pool = createPool({ connectionString: parsed.connectionString, poolSize: opts.poolSize ?? 5, log });
   const db = new Kysely<any>({ dialect: postgresDialect(pool, schema), plugins });
   try {

@@ -1,6 +1,7 @@
 // The identity service (Keystone v3): users, projects, roles, tokens and the catalog.
 import { defineService } from '../../lib/service.ts';
 import { anonymousContext } from '../../lib/auth/context.ts';
+import type { Route } from '../../lib/http/routes.ts';
 import { migrations } from './db/migrations.ts';
 import { identityPolicies } from './policies.ts';
 import { identityConfig } from './config.ts';
@@ -36,8 +37,11 @@ export default defineService({
     const db = database.db;
     const ttlSeconds = config.int('identity.token_expiration');
     const notifier = bus.notifier('identity');
+    // Caches that any identity change makes stale: validated tokens here, contexts in the authenticator.
+    const caches = { tokens: undefined as TokenService | undefined };
+    const dataChanged = () => { caches.tokens?.invalidate(); authenticator.invalidate(); };
     const onRevoke = () => {
-      authenticator.invalidate(); // this process: at once, before the revoking request answers
+      dataChanged(); // this process: at once, before the revoking request answers
       notifier.info(anonymousContext('revocation'), 'identity.revocation', {}).catch((err) => log.warn({ err }, 'could not announce a revocation'));
     };
     const revocations = new RevocationList(db, { tokenTtlMs: (ttlSeconds + config.int('identity.allow_expired_window')) * 1000, onRevoke });
@@ -48,13 +52,19 @@ export default defineService({
       db, formatter: createTokenFormatter(keyRepo), revocations, ttlSeconds,
       allowExpiredWindowSeconds: config.int('identity.allow_expired_window'),
     });
+    caches.tokens = tokens;
     const deps: IdentityDeps = { db, config, log, revocations };
-    const routes = [
+    const allRoutes = [
       ...discoveryRoutes, ...authRoutes(deps, tokens), ...domainRoutes(deps), ...projectRoutes(deps), ...userRoutes(deps),
       ...groupRoutes(deps), ...credentialRoutes(deps), ...appCredRoutes(deps), ...roleRoutes(deps), ...assignmentRoutes(deps),
       ...trustRoutes(deps), ...catalogRoutes(deps), ...endpointGroupRoutes(deps), ...policyApiRoutes(deps), ...consumerRoutes(deps),
       ...domainConfigRoutes(deps),
     ];
+    // Every write (but issuing a token) may change what a token expands to.
+    const readOnly = (r: Route) => [r.method].flat().every((m) => m === 'GET' || m === 'HEAD') || r.path === '/v3/auth/tokens';
+    const routes = allRoutes.map((r): Route => readOnly(r) ? r : {
+      ...r, handler: async (req) => { try { return await r.handler(req); } finally { dataChanged(); } },
+    });
     return {
       routes,
       policy: makePolicy(identityPolicies),

@@ -41,9 +41,23 @@ export interface TokenServiceOptions {
 
 const FAILED = 'Failed to validate token';
 
+/**
+ * Validated tokens are cached: validation re-reads user, scope and roles, which costs more than
+ * the HTTP request itself. Any identity write bumps `version`, which makes every cached entry
+ * stale (so a disabled user or a removed role takes effect at once in this process); the TTL
+ * bounds staleness when other processes share the database.
+ */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 20_000;
+
 export class TokenService {
   readonly #o: TokenServiceOptions;
+  #version = 0;
+  #cache = new Map<string, { data: TokenData; version: number; at: number }>();
   constructor(o: TokenServiceOptions) { this.#o = o; }
+
+  /** Identity data changed: cached validations are stale. */
+  invalidate(): void { this.#version++; }
 
   /** Mints a token for an authenticated user and a scope (roles checked here). */
   async issue(p: { userId: string; methods: string[]; scope: Scope; expiresAt?: Date; parentAuditIds?: string[]; trustId?: string; appCredId?: string }): Promise<TokenData> {
@@ -65,8 +79,15 @@ export class TokenService {
   async validate(id: string, opts: { allowExpired?: boolean } = {}): Promise<TokenData> {
     const payload = this.#o.formatter.decode(id);
     const window = opts.allowExpired ? this.#o.allowExpiredWindowSeconds * 1000 : 0;
-    if (payload.expiresAt.getTime() + window <= Date.now()) throw new NotFound('The token has expired.');
-    return this.#expand(id, payload, NotFound, true);
+    const now = Date.now();
+    if (payload.expiresAt.getTime() + window <= now) throw new NotFound('The token has expired.');
+    const hit = this.#cache.get(id);
+    if (hit && hit.version === this.#version && now - hit.at < CACHE_TTL_MS) return hit.data;
+    const version = this.#version; // read before expanding: a write during it makes the entry stale
+    const data = await this.#expand(id, payload, NotFound, true);
+    if (this.#cache.size >= CACHE_MAX) this.#cache = new Map();
+    this.#cache.set(id, { data, version, at: now });
+    return data;
   }
 
   /** Revokes one token (DELETE /v3/auth/tokens): by its audit id, as Keystone does. */
