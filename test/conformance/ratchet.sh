@@ -11,6 +11,10 @@ shared="${STRATUS_SHARED:-$repo/../shared}"
 list="$here/$group.passing.txt"
 case "$group" in
   identity) regex='^tempest\.api\.identity\.'; services='' ;;
+  # the security-compliance tests, with Stratus configured as identity-compliance.tempest.conf says
+  identity-compliance) regex='^tempest\.api\.identity\..*(test_users\.|test_user_account_lockout)'; services=''
+    export STRATUS_IDENTITY_SECURITY_COMPLIANCE_LOCKOUT_FAILURE_ATTEMPTS=2 STRATUS_IDENTITY_SECURITY_COMPLIANCE_LOCKOUT_DURATION=5 \
+      STRATUS_IDENTITY_SECURITY_COMPLIANCE_UNIQUE_LAST_PASSWORD_COUNT=2 ;;
   image)    regex='^tempest\.api\.image\.'; services='glance' ;;
   object)   regex='^tempest\.api\.object_storage\.'; services='swift' ;;
   network)  regex='^tempest\.api\.network\.'; services='neutron' ;;
