@@ -8,7 +8,7 @@ shared="${STRATUS_SHARED:-$repo/../shared}"
 export BENCH_DURATION="${BENCH_DURATION:-10}" BENCH_REPEATS="${BENCH_REPEATS:-3}"
 out="$here/results/$(date -u +%Y-%m-%dT%H%M).md"; mkdir -p "$here/results"
 node="$repo/node_modules/.bin/node"
-port=8300
+port=8300 # one port per run: the previous server may still be letting go of its port
 
 stratus() { # label, extra env
   local label="$1" data; shift
@@ -18,6 +18,7 @@ stratus() { # label, extra env
   BENCH_START_CMD="env STRATUS_DATA_DIR=$data STRATUS_PORT=$port STRATUS_LOG_LEVEL=warn $* $repo/bin/stratus up" \
     BENCH_OUT="$out" "$shared/conformance/bench-keystone.sh" "http://127.0.0.1:$port/identity/v3"
   rm -rf "$data"
+  port=$((port + 1))
 }
 
 { echo "# Identity benchmark $(date -u +%FT%TZ)"; echo; echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"; echo; } > "$out"

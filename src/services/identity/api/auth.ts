@@ -146,7 +146,8 @@ export function authRoutes(deps: IdentityDeps, tokens: TokenService): Route[] {
       method: 'GET', path: '/v3/auth/tokens', policy: 'identity:validate_token', target: subject,
       handler: async (req) => {
         const data = req.target.data as TokenData;
-        return reply(200, await tokens.render(data, { includeCatalog: req.query.nocatalog === undefined }), { 'X-Subject-Token': data.id });
+        const body = await tokens.renderJson(data, { includeCatalog: req.query.nocatalog === undefined });
+        return reply(200, body, { 'X-Subject-Token': data.id, 'Content-Type': 'application/json' });
       },
     },
     { method: 'HEAD', path: '/v3/auth/tokens', policy: 'identity:check_token', target: subject, handler: (req) => reply(200, undefined, { 'X-Subject-Token': (req.target.data as TokenData).id }) },

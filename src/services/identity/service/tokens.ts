@@ -27,6 +27,8 @@ export interface TokenData {
   roles: RoleRef[];
   trust?: { id: string; impersonation: boolean; trustor_user_id: string; trustee_user_id: string };
   appCred?: { id: string; name: string; unrestricted: boolean; access_rules?: unknown[] };
+  /** Memoised JSON bodies (valid as long as the cache entry holding this object). */
+  rendered?: { withCatalog?: string; withoutCatalog?: string };
 }
 
 export interface TokenServiceOptions {
@@ -77,12 +79,15 @@ export class TokenService {
 
   /** Validates a token id; throws NotFound (404 on validate, 401 when used) when it is not valid. */
   async validate(id: string, opts: { allowExpired?: boolean } = {}): Promise<TokenData> {
-    const payload = this.#o.formatter.decode(id);
-    const window = opts.allowExpired ? this.#o.allowExpiredWindowSeconds * 1000 : 0;
     const now = Date.now();
-    if (payload.expiresAt.getTime() + window <= now) throw new NotFound('The token has expired.');
+    const window = opts.allowExpired ? this.#o.allowExpiredWindowSeconds * 1000 : 0;
     const hit = this.#cache.get(id);
-    if (hit && hit.version === this.#version && now - hit.at < CACHE_TTL_MS) return hit.data;
+    if (hit && hit.version === this.#version && now - hit.at < CACHE_TTL_MS) {
+      if (hit.data.payload.expiresAt.getTime() + window <= now) throw new NotFound('The token has expired.');
+      return hit.data; // an id found in the cache was decrypted and authenticated when it was stored
+    }
+    const payload = this.#o.formatter.decode(id);
+    if (payload.expiresAt.getTime() + window <= now) throw new NotFound('The token has expired.');
     const version = this.#version; // read before expanding: a write during it makes the entry stale
     const data = await this.#expand(id, payload, NotFound, true);
     if (this.#cache.size >= CACHE_MAX) this.#cache = new Map();
@@ -157,6 +162,12 @@ export class TokenService {
       userDomainId: user.domainId, roleIds: data.roles.map((r) => r.id), auditIds: payload.auditIds, issuedAt: payload.issuedAt,
     })) throw fail();
     return data;
+  }
+
+  /** The token body as JSON text; a validated token's body is rendered once per catalog choice. */
+  async renderJson(t: TokenData, opts: { includeCatalog: boolean }): Promise<string> {
+    const key = opts.includeCatalog ? 'withCatalog' : 'withoutCatalog';
+    return (t.rendered ??= {})[key] ??= JSON.stringify(await this.render(t, opts));
   }
 
   /** The token body Keystone renders (render_token_response_from_model). */
