@@ -10,6 +10,9 @@ out="$here/results/$(date -u +%Y-%m-%dT%H%M).md"; mkdir -p "$here/results"
 node="$repo/node_modules/.bin/node"
 port=8300 # one port per run: the previous server may still be letting go of its port
 
+# bench-keystone.sh may leave a server it started behind; nothing else may hold our ports.
+free_port() { for p in $(ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2); do kill "$p"; done; sleep 0.5; }
+
 stratus() { # label, extra env
   local label="$1" data; shift
   data="$(mktemp -d /tmp/bench-identity.XXXXXX)"
@@ -17,7 +20,7 @@ stratus() { # label, extra env
   echo "## Stratus ($label)" >> "$out"
   BENCH_START_CMD="env STRATUS_DATA_DIR=$data STRATUS_PORT=$port STRATUS_LOG_LEVEL=warn $* $repo/bin/stratus up" \
     BENCH_OUT="$out" "$shared/conformance/bench-keystone.sh" "http://127.0.0.1:$port/identity/v3"
-  rm -rf "$data"
+  free_port "$port"; rm -rf "$data"
   port=$((port + 1))
 }
 
@@ -26,7 +29,7 @@ stratus "default KDF: scrypt N=2^16"
 stratus "cheap KDF: scrypt N=2^4" STRATUS_IDENTITY_PASSWORD_HASH_COST=cheap
 
 echo "## Trivial Node HTTP server (the validate yardstick)" >> "$out"
-"$node" "$here/trivial-server.mjs" 8399 & tpid=$!; sleep 0.5
+free_port 8399; "$node" "$here/trivial-server.mjs" 8399 & tpid=$!; sleep 0.5
 for c in 1 16; do
   t=$([[ $c == 1 ]] && echo 1 || echo 2)
   rps=$(wrk -t"$t" -c"$c" -d"${BENCH_DURATION}s" http://127.0.0.1:8399/ | awk '/Requests\/sec/{print $2}')

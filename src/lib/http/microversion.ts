@@ -49,7 +49,7 @@ export function negotiateMicroversion(headers: Record<string, string | string[] 
     else {
       const v = Microversion.parse(requested);
       if (!v) throw new BadRequest(`API Version String ${requested} is of invalid format. Must be of format MajorNum.MinorNum.`);
-      if (v.lt(min) || v.cmp(max) > 0) throw new NotAcceptable(`Version ${requested} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`);
+      if (v.lt(min) || v.cmp(max) > 0) throw new NotAcceptable(`Version ${requested} is not supported by the API. Minimum is ${spec.min} and maximum is ${spec.max}.`, { minVersion: spec.min, maxVersion: spec.max });
       version = v;
     }
   }
