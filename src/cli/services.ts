@@ -1,6 +1,7 @@
 // Every service Stratus implements, in start order (identity first: the others need tokens).
 import identity from '../services/identity/index.ts';
+import image from '../services/image/index.ts';
 import placement from '../services/placement/index.ts';
 import type { ServiceDefinition } from '../lib/service.ts';
 
-export const allServices: ServiceDefinition[] = [identity, placement];
+export const allServices: ServiceDefinition[] = [identity, image, placement];

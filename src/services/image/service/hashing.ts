@@ -1,0 +1,171 @@
+// MD5 (`checksum`) and SHA-512 (`os_hash_value`) of a stream, computed while it streams. One
+// thread does ~362 MB/s for both (measured: bench/image/README.md), so large streams hash on
+// worker threads: with one worker SHA-512 runs there and MD5 on the request thread; with two
+// or more each digest gets its own thread. Small streams (under INLINE_LIMIT) hash inline:
+// posting to a thread costs more than hashing a few hundred KiB.
+import { createHash, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+export interface Digests { md5: string; sha512: string }
+
+export interface StreamHasher {
+  /** Feeds a chunk. Returns a promise when the hashing threads are behind: await it. */
+  update(chunk: Buffer): Promise<void> | undefined;
+  digest(): Promise<Digests>;
+  abort(): void;
+}
+
+export interface HasherPool {
+  hasher(): StreamHasher;
+  close(): Promise<void>;
+}
+
+const INLINE_LIMIT = 1 << 20;
+const BATCH = 512 << 10;
+const HIGH_WATER = 8 << 20;
+const LOW_WATER = 4 << 20;
+const ALGOS = ['md5', 'sha512'] as const;
+
+/** Both digests on the calling thread. */
+function inlineHasher(): StreamHasher {
+  const hashes = ALGOS.map((a) => createHash(a));
+  return {
+    update(chunk) { for (const h of hashes) h.update(chunk); return undefined; },
+    async digest() { return { md5: hashes[0]!.digest('hex'), sha512: hashes[1]!.digest('hex') }; },
+    abort() { /* nothing held */ },
+  };
+}
+
+interface Lane {
+  worker: Worker;
+  waiters: Map<number, (msg: any) => void>;
+}
+
+export function createHasherPool(opts: { workers: number }): HasherPool {
+  const lanes: Lane[] = [];
+  let nextId = 1;
+  let rr = 0;
+
+  function lane(i: number): Lane {
+    if (!lanes[i]) {
+      const worker = new Worker(new URL('./hash-worker.ts', import.meta.url));
+      worker.unref();
+      const l: Lane = { worker, waiters: new Map() };
+      worker.on('message', (msg: { id: number }) => l.waiters.get(msg.id)?.(msg));
+      worker.on('error', (err) => { for (const w of l.waiters.values()) w({ op: 'error', err }); l.waiters.clear(); lanes[i] = undefined as never; });
+      lanes[i] = l;
+    }
+    return lanes[i]!;
+  }
+
+  /** One digest stream on a worker, with flow control. */
+  function remote(l: Lane, algos: string[]) {
+    const id = nextId++;
+    let outstanding = 0;
+    let resume: (() => void) | undefined;
+    let failed: Error | undefined;
+    let done: ((hex: Record<string, string>) => void) | undefined;
+    let fail: ((err: Error) => void) | undefined;
+    l.waiters.set(id, (msg) => {
+      if (msg.op === 'ack') {
+        outstanding -= msg.n;
+        if (resume && outstanding <= LOW_WATER) { const r = resume; resume = undefined; r(); }
+      } else if (msg.op === 'digest') {
+        l.waiters.delete(id);
+        done?.(msg.hex);
+      } else if (msg.op === 'error') {
+        failed = msg.err;
+        fail?.(msg.err);
+        resume?.();
+      }
+    });
+    l.worker.postMessage({ id, op: 'start', algos });
+    return {
+      post(buf: Buffer): Promise<void> | undefined {
+        if (failed) throw failed;
+        // Buffer.concat / slices of large chunks own their ArrayBuffer only when no pool is
+        // involved; copy into a fresh one so the transfer moves exactly these bytes.
+        const ab = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && !(buf.buffer instanceof SharedArrayBuffer)
+          ? buf.buffer as ArrayBuffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+        outstanding += ab.byteLength;
+        l.worker.postMessage({ id, op: 'data', buf: ab }, [ab]);
+        if (outstanding > HIGH_WATER) return new Promise<void>((ok) => { resume = ok; });
+        return undefined;
+      },
+      end(): Promise<Record<string, string>> {
+        if (failed) return Promise.reject(failed);
+        return new Promise((ok, ko) => { done = ok; fail = ko; l.worker.postMessage({ id, op: 'end' }); });
+      },
+      abort() { l.waiters.delete(id); l.worker.postMessage({ id, op: 'abort' }); },
+    };
+  }
+
+  function threadedHasher(): StreamHasher {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let total = 0;
+    // Until INLINE_LIMIT bytes were seen the stream may still turn out small: keep references.
+    let started = false;
+    let md5Inline: Hash | undefined;
+    let lanesUsed: Array<ReturnType<typeof remote>> = [];
+
+    const start = () => {
+      started = true;
+      if (opts.workers === 1) {
+        md5Inline = createHash('md5');
+        lanesUsed = [remote(lane(0), ['sha512'])];
+      } else {
+        const a = rr++ % opts.workers;
+        const b = (a + 1) % opts.workers;
+        lanesUsed = [remote(lane(a), ['md5']), remote(lane(b), ['sha512'])];
+      }
+    };
+    const flush = (): Promise<void> | undefined => {
+      if (pendingBytes === 0) return undefined;
+      // A concatenated batch is ours alone; a single chunk is still on its way to the store.
+      const owned = pending.length > 1;
+      const batch = owned ? Buffer.concat(pending, pendingBytes) : pending[0]!;
+      pending = [];
+      pendingBytes = 0;
+      md5Inline?.update(batch);
+      // Each lane needs bytes of its own: a transferred buffer is gone from this thread.
+      const waits = lanesUsed.map((r, i) => r.post(owned && i === lanesUsed.length - 1 ? batch : Buffer.from(batch)));
+      const blocking = waits.filter(Boolean);
+      return blocking.length ? Promise.all(blocking).then(() => undefined) : undefined;
+    };
+
+    return {
+      update(chunk) {
+        total += chunk.length;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (!started) {
+          if (total <= INLINE_LIMIT) return undefined;
+          start();
+        }
+        return pendingBytes >= BATCH ? flush() : undefined;
+      },
+      async digest() {
+        if (!started) {
+          const h = inlineHasher();
+          for (const c of pending) h.update(c);
+          pending = [];
+          return h.digest();
+        }
+        await flush();
+        const results = await Promise.all(lanesUsed.map((r) => r.end()));
+        const hex = Object.assign({}, ...results) as Record<string, string>;
+        return { md5: md5Inline ? md5Inline.digest('hex') : hex.md5!, sha512: hex.sha512! };
+      },
+      abort() { pending = []; for (const r of lanesUsed) r.abort(); },
+    };
+  }
+
+  return {
+    hasher: () => (opts.workers <= 0 ? inlineHasher() : threadedHasher()),
+    async close() {
+      await Promise.all(lanes.filter(Boolean).map((l) => l.worker.terminate()));
+      lanes.length = 0;
+    },
+  };
+}
