@@ -47,10 +47,22 @@ function adaptStatement(stmt: StatementSync): SqliteStatement {
   };
 }
 
+/** Prepared statements kept per SQL text: services run the same few hundred queries all day. */
+const STATEMENT_CACHE_MAX = 1000;
+
 /** The better-sqlite3-shaped wrapper; close() is idempotent because both Kysely and we call it. */
 export function adaptDatabaseSync(raw: DatabaseSync): SqliteDatabase {
+  let cache = new Map<string, SqliteStatement>();
   return {
-    prepare: (sql) => adaptStatement(raw.prepare(sql)),
+    prepare: (sql) => {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache = new Map();
+        stmt = adaptStatement(raw.prepare(sql));
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
     close: () => {
       if (raw.isOpen) raw.close();
     },
