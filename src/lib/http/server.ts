@@ -26,6 +26,9 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
   });
+  // Swift's server-side copy (COPY /v1/a/c/o with a Destination header); Fastify knows only the
+  // standard methods.
+  app.addHttpMethod('COPY');
   // OpenStack clients send `Content-Type: application/json` on bodiless PUTs (role grants…):
   // an empty body is no body, not a parse error.
   const json = app.getDefaultJsonParser('error', 'error');
@@ -82,6 +85,8 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
   const baseUrl = (req: FastifyRequest) => (svc.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`).replace(/\/$/, '') + svc.prefix;
 
   app.register(async (scope) => {
+    // '*' streams every body whatever its type (object storage: data of any type, JSON included).
+    if (svc.streamTypes?.includes('*')) scope.removeAllContentTypeParsers();
     for (const type of svc.streamTypes ?? []) scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
     for (const type of svc.jsonTypes ?? []) scope.addContentTypeParser(type, { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
 

@@ -1,0 +1,120 @@
+// /v1/{account}/{container}: PUT (create or update), HEAD/GET (metadata, object listing), POST
+// (metadata) and DELETE (409 while it holds objects).
+import { Conflict, MethodNotAllowed, NotFound } from '../../../lib/errors.ts';
+import * as store from '../db/store.ts';
+import type { AccountRow } from '../db/rows.ts';
+import { parseAccountAcl } from '../service/acl.ts';
+import { ensureAccount } from '../service/accounts.ts';
+import { authorize, type AuthResult } from '../service/auth.ts';
+import { checkContainerName, containerHeaders, containerUpdate, requestedPolicy } from '../service/containers.ts';
+import { POLICY_NAME, type SwiftDeps } from '../service/deps.ts';
+import { listingContentType, listingQuery, pyString, renderContainerListing } from '../service/listing-format.ts';
+import { isoFormatter, isoOfTs, normalTs } from '../service/timestamp.ts';
+import type { ListedObject } from '../db/store.ts';
+import { objectVersionsListing } from './object-versioning.ts';
+import { staticWeb } from './staticweb.ts';
+import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
+
+export function containerAuth(deps: SwiftDeps, req: SwiftRequest, accountRow: AccountRow | undefined, acl?: string): AuthResult {
+  return authorize(deps.policy, {
+    method: req.method, account: req.account!, container: req.container, object: req.object, ctx: req.ctx, acl,
+    accountAcl: parseAccountAcl(accountRow?.headers['X-Account-Access-Control']), referer: req.headers['referer'],
+  });
+}
+
+/** Swift's listing record of an object; SLO manifests report their total size (swift_bytes). */
+export function objectRecord(o: { name: string; ts: string; size: number; etag: string; content_type: string }, iso: (ts: string) => string = isoOfTs): Record<string, string | number> {
+  let contentType = o.content_type;
+  let bytes = o.size;
+  if (contentType.includes('swift_bytes=')) {
+    const m = /;\s*swift_bytes=(\d+)/.exec(contentType);
+    if (m) { bytes = Number(m[1]); contentType = contentType.replace(/;\s*swift_bytes=\d+/, ''); }
+  }
+  return { bytes, hash: o.etag, name: o.name, content_type: contentType, last_modified: iso(o.ts) };
+}
+
+/** The JSON listing of objects, written directly (the hot path of large listings). */
+function objectsJson(entries: Array<{ subdir: string } | { row: ListedObject }>): string {
+  const parts: string[] = [];
+  const iso = isoFormatter();
+  // neighbours mostly share a content type: quote it once
+  let lastType = '';
+  let lastTypeJson = '""';
+  for (const e of entries) {
+    if ('subdir' in e) { parts.push(`{"subdir": ${pyString(e.subdir)}}`); continue; }
+    const r = objectRecord(e.row, iso);
+    if (r.content_type !== lastType) { lastType = String(r.content_type); lastTypeJson = pyString(lastType); }
+    parts.push(`{"bytes": ${r.bytes}, "hash": "${r.hash}", "name": ${pyString(e.row.name)}, "content_type": ${lastTypeJson}, "last_modified": "${r.last_modified}"}`);
+  }
+  return '[' + parts.join(', ') + ']';
+}
+
+export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
+  const account = req.account!;
+  const name = req.container!;
+  const { account: accountRow, container: row } = await store.getAccountAndContainer(deps.db, account, name);
+  switch (req.method) {
+    case 'HEAD':
+    case 'GET': {
+      const auth = containerAuth(deps, req, accountRow, row?.headers['X-Container-Read']);
+      if (req.method === 'GET' && row) {
+        const web = await staticWeb(deps, req, row);
+        if (web) return web;
+      }
+      if (!row) throw new NotFound('');
+      const contentType = listingContentType(req.method === 'GET' ? req.query : new URLSearchParams(), req.headers);
+      const headers = containerHeaders(row, auth.owner);
+      headers['Content-Type'] = `${contentType}; charset=utf-8`;
+      if (!req.query.has('format')) headers['Vary'] = 'Accept';
+      if (req.method === 'HEAD') return { status: 204, headers };
+      const q = listingQuery(req.query, deps.constraints.container_listing_limit, true);
+      if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, contentType, headers);
+      const entries = await store.listObjects(deps.db, account, name, q);
+      if (contentType === 'application/json') return { status: 200, headers, body: objectsJson(entries) };
+      if (contentType === 'text/plain') {
+        const body = entries.map((e) => ('subdir' in e ? e.subdir : e.row.name) + '\n').join('');
+        return { status: body ? 200 : 204, headers, body };
+      }
+      const records = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : objectRecord(e.row)));
+      const out = renderContainerListing(contentType, name, records);
+      return { status: out.empty ? 204 : 200, headers, body: out.body };
+    }
+    case 'PUT': {
+      const auth = containerAuth(deps, req, accountRow);
+      checkContainerName(deps, name);
+      const policy = requestedPolicy(req.headers);
+      if (row) {
+        if (policy && policy !== row.policy) throw new Conflict('');
+        const headers = containerUpdate(deps, row.headers, req.headers, auth.owner);
+        await store.setContainerHeaders(deps.db, account, name, headers, normalTs(deps.ts.next()));
+        return { status: 202 };
+      }
+      const headers = containerUpdate(deps, {}, req.headers, auth.owner);
+      await ensureAccount(deps, account);
+      const ts = normalTs(deps.ts.next());
+      const created = await store.insertContainer(deps.db, { account, name, created_at: ts, put_timestamp: ts, policy: policy ?? POLICY_NAME, headers });
+      return { status: created ? 201 : 202 };
+    }
+    case 'POST': {
+      const auth = containerAuth(deps, req, accountRow);
+      if (!row) throw new NotFound('');
+      const headers = containerUpdate(deps, row.headers, req.headers, auth.owner);
+      await store.setContainerHeaders(deps.db, account, name, headers, normalTs(deps.ts.next()));
+      return { status: 204 };
+    }
+    case 'DELETE': {
+      containerAuth(deps, req, accountRow);
+      if (!row) throw new NotFound('');
+      if (!(await store.deleteEmptyContainer(deps.db, account, name))) {
+        if (await store.getContainer(deps.db, account, name)) throw new Conflict('There was a conflict when trying to complete your request.');
+        throw new NotFound('');
+      }
+      return { status: 204 };
+    }
+    default: {
+      const err = new MethodNotAllowed('');
+      err.headers = { Allow: 'HEAD, GET, PUT, POST, DELETE' };
+      throw err;
+    }
+  }
+}

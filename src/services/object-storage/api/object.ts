@@ -1,0 +1,90 @@
+// /v1/{account}/{container}/{object}: dispatch by method, after authorization against the
+// container's read or write ACL (or a TempURL/FormPost signature).
+import { MethodNotAllowed, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
+import type { AccountRow, ContainerRow } from '../db/rows.ts';
+import * as store from '../db/store.ts';
+import type { AuthResult } from '../service/auth.ts';
+import type { SwiftDeps } from '../service/deps.ts';
+import { isExpired, liveObject } from '../service/objects.ts';
+import { BlobNotFound } from '../storage/backend.ts';
+import { containerAuth } from './container.ts';
+import { serveObject } from './object-read.ts';
+import { copyPath, copyRequest, deleteRequest, postRequest, putRequest } from './object-write.ts';
+import { headerPath } from '../service/metadata.ts';
+import { versionedRead, versionedDelete } from './object-versioning.ts';
+import { sloDelete, sloPut } from './slo.ts';
+import { isDirectoryMarker, staticWebApplies, staticWebObject } from './staticweb.ts';
+import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
+
+export function objectAuth(deps: SwiftDeps, req: SwiftRequest, account: AccountRow | undefined, row: ContainerRow | undefined, write: boolean): AuthResult {
+  if (req.authOverride) return { owner: false, reseller: false };
+  return containerAuth(deps, req, account, write ? row?.headers['X-Container-Write'] : row?.headers['X-Container-Read']);
+}
+
+export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
+  const key = { account: req.account!, container: req.container!, name: req.object! };
+  const path = await store.getPath(deps.db, key.account, key.container, key.name);
+  const { account, container } = path;
+  switch (req.method) {
+    case 'GET':
+    case 'HEAD': {
+      objectAuth(deps, req, account, container, false);
+      if (!container) throw new NotFound('');
+      if (req.query.has('version-id')) return versionedRead(deps, req, container, key);
+      // a concurrent overwrite may unlink the blob between the row read and the open: re-read
+      for (let attempt = 0; ; attempt++) {
+        const o = attempt === 0 ? (path.object && !isExpired(path.object, deps.now()) ? path.object : undefined) : await liveObject(deps, key);
+        if (!o || (isDirectoryMarker(container, o) && staticWebApplies(req))) {
+          const web = await staticWebObject(deps, req, container, key.name);
+          if (web) return web;
+        }
+        if (!o) throw new NotFound('');
+        try {
+          return await serveObject(deps, req, o);
+        } catch (err) {
+          if (!(err instanceof BlobNotFound) || attempt >= 3) throw err;
+        }
+      }
+    }
+    case 'PUT': {
+      const auth = objectAuth(deps, req, account, container, true);
+      if (!container) throw new NotFound('');
+      if (req.query.get('multipart-manifest') === 'put') return sloPut(deps, req, container, key);
+      if (req.headers['x-copy-from'] !== undefined) {
+        const from = copyPath(req.headers['x-copy-from'], 'X-Copy-From');
+        const srcAccount = req.headers['x-copy-from-account'] ? headerPath(req.headers['x-copy-from-account']) : key.account;
+        return copyRequest(deps, req, auth, { account: srcAccount, container: from.container, name: from.name }, key, account);
+      }
+      return putRequest(deps, req, container, key, account);
+    }
+    case 'POST': {
+      objectAuth(deps, req, account, container, true);
+      if (!container) throw new NotFound('');
+      return postRequest(deps, req, key);
+    }
+    case 'DELETE': {
+      objectAuth(deps, req, account, container, true);
+      if (!container) throw new NotFound('');
+      if (req.query.has('version-id')) return versionedDelete(deps, req, container, key);
+      if (req.query.get('multipart-manifest') === 'delete') return sloDelete(deps, req, key);
+      return deleteRequest(deps, key);
+    }
+    case 'COPY': {
+      // COPY is a PUT of the destination with X-Copy-From: this object (copy middleware)
+      if (req.headers['destination'] === undefined) throw new PreconditionFailed('Destination header required');
+      const to = copyPath(req.headers['destination'], 'Destination');
+      const destAccount = req.headers['destination-account'] ? headerPath(req.headers['destination-account']) : key.account;
+      const target = { account: destAccount, container: to.container, name: to.name };
+      const putReq: SwiftRequest = { ...req, method: 'PUT', account: destAccount, container: target.container, object: target.name };
+      const dest = await store.getAccountAndContainer(deps.db, destAccount, target.container);
+      const auth = objectAuth(deps, putReq, dest.account, dest.container, true);
+      if (!dest.container) throw new NotFound('');
+      return copyRequest(deps, putReq, auth, key, target, dest.account);
+    }
+    default: {
+      const err = new MethodNotAllowed('');
+      err.headers = { Allow: 'HEAD, GET, PUT, POST, DELETE, COPY' };
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// One route takes every request under the service prefix: Swift paths carry object names of any
+// shape (slashes, trailing or doubled), so the path is parsed here from the raw URL rather than
+// matched by the router. The order follows Swift's proxy pipeline: info/healthcheck/crossdomain,
+// bulk, tempurl, formpost, then the account, container or object controller.
+import { BadRequest, CloudError, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
+import { PUBLIC, type ApiRequest, type Method, type Reply, type Route } from '../../../lib/http/routes.ts';
+import type { SwiftDeps } from '../service/deps.ts';
+import { accountRequest } from './account.ts';
+import { bulkDelete, extractArchive } from './bulk.ts';
+import { containerRequest } from './container.ts';
+import { formPost, isFormPost } from './formpost.ts';
+import { crossdomain, healthcheck, infoResponse } from './info.ts';
+import { objectRequest } from './object.ts';
+import { buildRequest, faultResponse, parsePath, toReply, type SwiftRequest, type SwiftResponse } from './swift-http.ts';
+import { checkTempUrl, hasTempUrl, tempUrlResponse } from './tempurl.ts';
+
+const METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'OPTIONS'];
+
+async function dispatch(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
+  switch (req.rawPath.replace(/\/+$/, '')) {
+    case '/info': return infoResponse(deps);
+    case '/healthcheck': return healthcheck();
+    case '/crossdomain.xml': return crossdomain();
+  }
+  Object.assign(req, parsePath(req.rawPath));
+  if (!req.version) throw new NotFound('');
+  if (!req.account) throw new PreconditionFailed('Bad URL');
+  if (!['v1', 'v1.0'].includes(req.version)) throw new BadRequest('');
+  if (!req.container && req.object) throw new NotFound('');
+  const len = Buffer.byteLength(req.account);
+  if (len > deps.constraints.max_account_name_length) throw new BadRequest(`Account name length of ${len} longer than ${deps.constraints.max_account_name_length}`);
+
+  if (req.method === 'PUT' && req.query.has('extract-archive')) return extractArchive(deps, req);
+  if ((req.method === 'DELETE' || req.method === 'POST') && req.query.has('bulk-delete') && !req.container) return bulkDelete(deps, req);
+  if (hasTempUrl(req)) {
+    const grant = await checkTempUrl(deps, req);
+    req.authOverride = 'tempurl';
+    return tempUrlResponse(req, grant, await route(deps, req).catch((err) => errorAsResponse(err)));
+  }
+  if (isFormPost(req)) return formPost(deps, req);
+  return route(deps, req);
+}
+
+function route(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
+  if (req.object) return objectRequest(deps, req);
+  if (req.container) return containerRequest(deps, req);
+  return accountRequest(deps, req);
+}
+
+function errorAsResponse(err: unknown): SwiftResponse {
+  if (err instanceof CloudError && err.status < 500) return faultResponse(err);
+  throw err;
+}
+
+export function swiftRoutes(deps: SwiftDeps, prefix: string): Route[] {
+  const handler = async (api: ApiRequest): Promise<Reply> => {
+    const req = buildRequest(api, prefix);
+    let res: SwiftResponse;
+    try {
+      res = await dispatch(deps, req);
+    } catch (err) {
+      if (err instanceof CloudError && err.status < 500) {
+        res = faultResponse(err);
+      } else {
+        req.log.error({ err, transId: req.transId }, 'object storage request failed');
+        res = { status: 500 };
+      }
+    }
+    return toReply(req, res);
+  };
+  return [
+    { method: METHODS, path: '/', policy: PUBLIC, handler },
+    { method: METHODS, path: '/*', policy: PUBLIC, handler },
+  ];
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { walkListing, type ListParams, type RangeQuery } from './listing.ts';
+
+const NAMES = ['a', 'a/b', 'a/c/d', 'a/c/e', 'b', 'b/x', 'c', 'photos/2020/1.jpg', 'photos/2021/2.jpg', 'photos/index'].sort();
+
+/** An in-memory table answering the range queries as the database would (byte order). */
+const query = async (q: RangeQuery) => {
+  let rows = NAMES.filter((n) => (q.gt === undefined || n > q.gt) && (q.gte === undefined || n >= q.gte) && (q.lt === undefined || n < q.lt));
+  if (q.desc) rows = rows.reverse();
+  return rows.slice(0, q.limit).map((name) => ({ name }));
+};
+const list = async (p: Partial<ListParams>) => (await walkListing({ limit: 10000, ...p }, query)).map((e) => ('subdir' in e ? `${e.subdir}*` : e.row.name));
+
+test('plain listings honour marker, end_marker, prefix, limit and reverse', async () => {
+  assert.deepEqual(await list({}), NAMES);
+  assert.deepEqual(await list({ marker: 'b', limit: 2 }), ['b/x', 'c']);
+  assert.deepEqual(await list({ endMarker: 'b' }), ['a', 'a/b', 'a/c/d', 'a/c/e']);
+  assert.deepEqual(await list({ prefix: 'photos/' }), ['photos/2020/1.jpg', 'photos/2021/2.jpg', 'photos/index']);
+  assert.deepEqual(await list({ reverse: true, limit: 3 }), ['photos/index', 'photos/2021/2.jpg', 'photos/2020/1.jpg']);
+  assert.deepEqual(await list({ reverse: true, marker: 'b', endMarker: 'a/b' }), ['a/c/e', 'a/c/d']);
+});
+
+test('a delimiter rolls names up into subdirs, as Swift does', async () => {
+  assert.deepEqual(await list({ delimiter: '/' }), ['a', 'a/*', 'b', 'b/*', 'c', 'photos/*']);
+  assert.deepEqual(await list({ delimiter: '/', prefix: 'photos/' }), ['photos/2020/*', 'photos/2021/*', 'photos/index']);
+  assert.deepEqual(await list({ delimiter: '/', limit: 3 }), ['a', 'a/*', 'b']);
+  assert.deepEqual(await list({ delimiter: '/', marker: 'a/' }), ['b', 'b/*', 'c', 'photos/*']);
+  assert.deepEqual(await list({ delimiter: '/', reverse: true }), ['photos/*', 'c', 'b/*', 'b', 'a/*', 'a']);
+});
+
+test('path lists the direct children of a pseudo-directory', async () => {
+  assert.deepEqual(await list({ path: 'a' }), ['a/b']);
+  assert.deepEqual(await list({ path: 'photos/' }), ['photos/index']);
+});

@@ -1,0 +1,61 @@
+// The object storage service (Swift API, /v1/AUTH_<project_id>): accounts, containers and
+// objects in the service's database, object data as immutable blobs on the filesystem.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { defineService } from '../../lib/service.ts';
+import { constraintsFrom, objectStorageConfig } from './config.ts';
+import { migrations } from './db/migrations.ts';
+import { objectStoragePolicies } from './policies.ts';
+import { swiftRoutes } from './api/router.ts';
+import { createFsBackend } from './storage/fs-backend.ts';
+import type { SwiftDeps } from './service/deps.ts';
+import { startExpirer } from './service/expirer.ts';
+import { markCleanShutdown, recover } from './service/recovery.ts';
+import { createTimestampSource } from './service/timestamp.ts';
+import { startContainerSync } from './service/container-sync.ts';
+
+export const PREFIX = '/object-store';
+
+export default defineService({
+  id: 'object-storage',
+  prefix: PREFIX,
+  catalog: { type: 'object-store', name: 'swift', path: '/v1/AUTH_$(project_id)s' },
+  config: objectStorageConfig,
+  migrations,
+  async init({ config, log, db, dataDir, makePolicy }) {
+    const root = join(dataDir, 'object-storage');
+    mkdirSync(root, { recursive: true });
+    const fsync = config.bool('object_storage.fsync');
+    // The row is the object: with fsync on, a 201 means the commit is on disk too (the shared
+    // default, synchronous=NORMAL in WAL mode, may lose the last commits on power loss).
+    if (fsync && db.dialect === 'sqlite') await sql`PRAGMA synchronous = FULL`.execute(db.db);
+    const policy = makePolicy(objectStoragePolicies);
+    const deps: SwiftDeps = {
+      db: db.db,
+      backend: createFsBackend({ root, fsync }),
+      policy,
+      constraints: constraintsFrom(config),
+      config,
+      ts: createTimestampSource(),
+      log,
+      now: () => Date.now() / 1000,
+    };
+    const report = await recover(deps, root);
+    if (report.unclean || report.garbage) log.info(report, 'object storage recovered its data directory');
+    const expirer = startExpirer(deps, config.int('object_storage.expirer_interval'));
+    const sync = startContainerSync(deps, config.int('object_storage.sync_interval'));
+    return {
+      routes: swiftRoutes(deps, PREFIX),
+      policy,
+      faultStyle: 'swift',
+      streamTypes: ['*'],
+      async stop() {
+        await expirer.stop();
+        await sync.stop();
+        await deps.backend.close?.();
+        await markCleanShutdown(root);
+      },
+    };
+  },
+});

@@ -1,0 +1,52 @@
+// Start-up recovery on its own: queued garbage is unlinked, and after an unclean stop blobs that
+// no row points at are swept, while referenced ones stay.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { Config } from '../../src/lib/config.ts';
+import { migrate, openDatabase } from '../../src/lib/db/index.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import { constraintsFrom, objectStorageConfig } from '../../src/services/object-storage/config.ts';
+import { migrations } from '../../src/services/object-storage/db/migrations.ts';
+import * as store from '../../src/services/object-storage/db/store.ts';
+import type { SwiftDeps } from '../../src/services/object-storage/service/deps.ts';
+import { putObject } from '../../src/services/object-storage/service/objects.ts';
+import { markCleanShutdown, recover } from '../../src/services/object-storage/service/recovery.ts';
+import { createTimestampSource } from '../../src/services/object-storage/service/timestamp.ts';
+import { createFsBackend } from '../../src/services/object-storage/storage/fs-backend.ts';
+
+test('recovery unlinks queued garbage and, after an unclean stop, unreferenced blobs', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'swift-recover-'));
+  const database = await openDatabase(`sqlite://${join(root, 'os.db')}`, { service: 'object-storage' });
+  try {
+    await migrate(database, migrations);
+    const defaults = Object.fromEntries(Object.entries(objectStorageConfig).map(([k, v]) => [k, v.default]));
+    const config = new Config(defaults);
+    const deps: SwiftDeps = {
+      db: database.db, backend: createFsBackend({ root }), policy: { authorize() {}, isRegistered: () => true },
+      constraints: constraintsFrom(config), config, ts: createTimestampSource(), log: silentLogger(), now: () => Date.now() / 1000,
+    };
+    await recover(deps, root);
+    await store.insertContainer(deps.db, { account: 'AUTH_x', name: 'c', created_at: '1', put_timestamp: '1', policy: 'Policy-0', headers: {} });
+    const row = await putObject(deps, { account: 'AUTH_x', container: 'c', name: 'o', source: { stream: Readable.from([Buffer.from('data')]) }, contentType: 'x/y', headers: {}, deleteAt: null });
+    const orphan = (await deps.backend.write(Readable.from([Buffer.from('orphan')]), { maxSize: 100 })).id!;
+    const queued = (await deps.backend.write(Readable.from([Buffer.from('queued')]), { maxSize: 100 })).id!;
+    await store.addGarbage(deps.db, [queued], '1');
+    await markCleanShutdown(root);
+    // a clean stop: garbage goes, nothing is swept
+    assert.deepEqual(await recover(deps, root), { garbage: 1, orphans: 0, unclean: false });
+    // no marker (crash): the orphan goes, the object's blob stays
+    assert.deepEqual(await recover(deps, root), { garbage: 0, orphans: 1, unclean: true });
+    const ids: string[] = [];
+    for await (const id of deps.backend.ids()) ids.push(id);
+    assert.deepEqual(ids, [row.data_id]);
+    assert.ok(!ids.includes(orphan));
+    assert.equal(existsSync(join(root, 'clean-shutdown')), false);
+  } finally {
+    await database.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
