@@ -29,6 +29,7 @@ options:
   --database URL        sqlite: (default) or postgres://… (STRATUS_DATABASE)
   --bus URL             inproc:// (default) or rabbit://… (STRATUS_BUS)
   --log-level LEVEL     trace|debug|info|warn|error (STRATUS_LOG_LEVEL)
+  --fake-hosts N        fake compute hosts this process runs (compute.fake_hosts; STRATUS_COMPUTE_FAKE_HOSTS)
 Every configuration key can be set as STRATUS_<KEY> (dots become underscores).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -37,13 +38,14 @@ async function main(argv: string[]): Promise<number> {
     args: argv, allowPositionals: true, strict: true,
     options: {
       config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' },
-      database: { type: 'string' }, bus: { type: 'string' }, 'log-level': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      database: { type: 'string' }, bus: { type: 'string' }, 'log-level': { type: 'string' }, 'fake-hosts': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   const [command = 'up', ...rest] = positionals;
   if (values.help || command === 'help') { console.log(USAGE); return 0; }
   const flags: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (k !== 'config' && k !== 'help' && v !== undefined) flags[k.replaceAll('-', '_')] = v;
+  if (flags.fake_hosts !== undefined) { flags['compute.fake_hosts'] = flags.fake_hosts; delete flags.fake_hosts; }
 
   if (command === 'db' && rest[0] === 'migrate') {
     const config = new Config(loadConfig(configSchema(), { flags, file: values.config }));
