@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { dbTest } from '../../../test/helpers/db.ts';
 import { appliedIds, migrate, type Migration } from './migrate.ts';
 
+// Looks in the test's own schema only: Kysely's introspector reads every schema, and other test
+// files drop theirs concurrently, which PostgreSQL reports as "schema … does not exist".
 async function tableExists(db: Kysely<any>, name: string): Promise<boolean> {
-  const tables = await db.introspection.getTables();
-  return tables.some((t) => t.name === name);
+  try {
+    await sql`select 1 from ${sql.id(name)} limit 0`.execute(db);
+    return true;
+  } catch (err) {
+    if (/no such table|does not exist/.test((err as Error).message)) return false;
+    throw err;
+  }
 }
 
 function recording(calls: string[], ids: string[]): Migration[] {

@@ -101,19 +101,25 @@ export function createQuotas(defaults: Limits, overrides: Map<string, Partial<Li
       if (used + already + (declared ?? 0) > limit) throw over(name, limitMiB, Math.ceil((used + already) / MiB));
       let mine = 0;
       let released = false;
+      const release = (committed = false) => {
+        if (released) return;
+        released = true;
+        if (committed) committedBytes.set(key, (committedBytes.get(key) ?? 0) + mine);
+        const left = (inflight.get(key) ?? 0) - mine;
+        if (left <= 0) inflight.delete(key); else inflight.set(key, left);
+      };
       return {
+        release,
         add(bytes) {
           mine += bytes;
           const total = (inflight.get(key) ?? 0) + bytes;
           inflight.set(key, total);
-          if (usedNow() + total > limit) throw over(name, limitMiB, Math.ceil((usedNow() + total - bytes) / MiB));
-        },
-        release(committed = false) {
-          if (released) return;
-          released = true;
-          if (committed) committedBytes.set(key, (committedBytes.get(key) ?? 0) + mine);
-          const left = (inflight.get(key) ?? 0) - mine;
-          if (left <= 0) inflight.delete(key); else inflight.set(key, left);
+          if (usedNow() + total > limit) {
+            // Drop this transfer's bytes at once, before the stream is torn down: otherwise a
+            // concurrent upload that still fits could cross the limit on them and fail too.
+            release();
+            throw over(name, limitMiB, Math.ceil((usedNow() + total - bytes) / MiB));
+          }
         },
       };
     },
