@@ -19,9 +19,14 @@ fi
 pid=$!
 [[ "${BENCH_KEEP:-0}" == 1 ]] || trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 200); do curl -sf -o /dev/null "$base/identity/v3" && break; sleep 0.2; done
-token=$(curl -s -i -X POST "$base/identity/v3/auth/tokens" -H 'content-type: application/json' \
-  -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"admin","domain":{"id":"default"}}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \
-  | awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+# identity listens before its bootstrap has made the admin: wait for a token
+token=""
+until [[ -n "$token" ]]; do
+  token=$(curl -s -i -X POST "$base/identity/v3/auth/tokens" -H 'content-type: application/json' \
+    -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"admin","domain":{"id":"default"}}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \
+    | awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+  [[ -n "$token" ]] || sleep 0.2
+done
 t0=$(date +%s.%N)
 until [[ "$(curl -s -H "x-auth-token: $token" "$base/compute/v2.1/os-hypervisors" | "$node" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).hypervisors.length)}catch{console.log(0)}})')" -ge "$HOSTS" ]]; do sleep 0.5; done
 # placement knows every host once the scheduler can place on it

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud, type Cloud } from '../../src/cli/cloud.ts';
 import { allServices } from '../../src/cli/services.ts';
+import type { Bus } from '../../src/lib/bus/index.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import type { ServiceDefinition } from '../../src/lib/service.ts';
 import compute from '../../src/services/compute/index.ts';
@@ -25,6 +26,8 @@ async function freePort(): Promise<number> {
 export interface ComputeCloud {
   cloud: Cloud;
   url: string;
+  /** The cloud's message bus, as compute got it (notifications, RPC). */
+  bus: Bus;
   placement?: ReturnType<typeof fakePlacement>;
   network?: ReturnType<typeof fakeNetwork>;
   /** JSON request; `mv` sets the compute microversion. */
@@ -45,11 +48,18 @@ export async function startComputeCloud(flags: Record<string, unknown> = {}): Pr
   const have = new Set(allServices.map((s) => s.id));
   const placement = have.has('placement') ? undefined : fakePlacement();
   const network = have.has('network') ? undefined : fakeNetwork();
-  const services: ServiceDefinition[] = [...allServices.filter((s) => s.id !== 'compute'), ...(placement ? [placement] : []), ...(network ? [network] : []), compute];
+  // Compute is wrapped only to catch the bus it is given: the cloud does not expose it.
+  let bus: Bus | undefined;
+  const computeSeeingBus: ServiceDefinition = { ...compute, init: (deps) => { bus = deps.bus; return compute.init(deps); } };
+  const services: ServiceDefinition[] = [...allServices.filter((s) => s.id !== 'compute'), ...(placement ? [placement] : []), ...(network ? [network] : []), computeSeeingBus];
   const port = await freePort();
   const cloud = await startCloud({
     env: {}, log: silentLogger(), services,
-    flags: { port, data_dir: dataDir, admin_password: ADMIN_PASSWORD, 'identity.password_hash_cost': 'cheap', 'compute.fake_hosts': 2, ...flags },
+    flags: {
+      port, data_dir: dataDir, admin_password: ADMIN_PASSWORD, 'identity.password_hash_cost': 'cheap', 'compute.fake_hosts': 2,
+      // COMPUTE_TEST_DATABASE=postgres://…/db runs the same tests on PostgreSQL (one schema per service).
+      ...(process.env.COMPUTE_TEST_DATABASE ? { database: process.env.COMPUTE_TEST_DATABASE } : {}), ...flags,
+    },
   });
   let admin: string | undefined;
   const req: ComputeCloud['req'] = async (method, path, opts = {}) => {
@@ -74,7 +84,7 @@ export async function startComputeCloud(flags: Record<string, unknown> = {}): Pr
   };
   const adminToken = async () => (admin ??= (await login('admin', ADMIN_PASSWORD, 'admin')).token);
   const c: ComputeCloud = {
-    cloud, url: cloud.url, placement, network, req, adminToken,
+    cloud, url: cloud.url, bus: bus!, placement, network, req, adminToken,
     async user(name) {
       const t = await adminToken();
       const p = await req('POST', '/identity/v3/projects', { token: t, body: { project: { name: `${name}-project`, domain_id: 'default' } } });

@@ -7,9 +7,13 @@ set -euo pipefail
 base="${1:?base URL}"; work="${2:?work dir}"
 here="$(cd "$(dirname "$0")" && pwd)"
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-token=$(curl -s -i -X POST "$base/identity/v3/auth/tokens" -H 'content-type: application/json' \
-  -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"admin","domain":{"id":"default"}}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \
-  | awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+# identity listens before its bootstrap has made the admin: wait for a token
+for _ in $(seq 1 100); do
+  token=$(curl -s -i -X POST "$base/identity/v3/auth/tokens" -H 'content-type: application/json' \
+    -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","password":"admin","domain":{"id":"default"}}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \
+    | awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+  [[ -n "$token" ]] && break; sleep 0.2
+done
 image() {
   local id
   id=$(curl -s -X POST "$base/image/v2/images" -H "x-auth-token: $token" -H 'content-type: application/json' \

@@ -96,6 +96,12 @@ export const basicActions: Record<string, ActionHandler> = {
     return reply(202);
   },
 
+  // No driver has a remote console yet: Nova's answer for a console type it cannot give.
+  ...Object.fromEntries(['os-getVNCConsole', 'os-getSPICEConsole', 'os-getRDPConsole', 'os-getSerialConsole'].map((action): [string, ActionHandler] => [action, async (deps, req, inst, body) => {
+    deps.policy.authorize('os_compute_api:os-remote-consoles', own(inst), req.ctx);
+    throw new BadRequest(`Unavailable console type ${body?.[action]?.type ?? action.slice(6, -7).toLowerCase()}.`);
+  }])),
+
   injectNetworkInfo: async (deps, req, inst) => { can(deps, req, 'os_compute_api:os-admin-actions:inject_network_info', inst); return reply(202); },
 
   forceDelete: async (deps, req, inst) => {
