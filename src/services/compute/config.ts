@@ -33,7 +33,7 @@ export const computeConfig: ConfigSchema = {
   'compute.sync_power_state_interval': { type: 'integer', default: 600, min: 0, doc: 'Seconds between power state syncs with the driver; 0 disables.' },
   'compute.orphan_cleanup_interval': { type: 'integer', default: 600, min: 0, doc: 'Seconds between cleanups of orphaned allocations and driver instances; 0 disables.' },
   'compute.max_limit': { type: 'integer', default: 1000, min: 1, doc: 'Largest page of list calls ([api] max_limit).' },
-  'compute.notifications': { type: 'boolean', default: true, doc: 'Send compute.instance.* notifications on the bus.' },
+  'compute.notifications': { type: 'boolean', default: true, doc: 'Send Nova\'s versioned instance.* notifications, and the legacy compute.instance.* beside them, on the bus.' },
   'compute.quota_instances': { type: 'integer', default: 10, min: -1, doc: 'Default servers per project ([quota] instances).' },
   'compute.quota_cores': { type: 'integer', default: 20, min: -1, doc: 'Default vCPUs per project ([quota] cores).' },
   'compute.quota_ram': { type: 'integer', default: 51200, min: -1, doc: 'Default MiB of RAM per project ([quota] ram).' },

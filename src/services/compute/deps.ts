@@ -1,7 +1,7 @@
 // What the parts of the compute service are given (built once in index.ts, passed down).
 import type { Kysely } from 'kysely';
 import type { RequestContext } from '../../lib/auth/context.ts';
-import type { Bus, Notifier } from '../../lib/bus/index.ts';
+import type { Bus } from '../../lib/bus/index.ts';
 import { ImageClient } from '../../lib/clients/image.ts';
 import { NetworkClient } from '../../lib/clients/network.ts';
 import type { Config } from '../../lib/config.ts';
@@ -55,7 +55,6 @@ export interface ComputeDeps {
   config: Config;
   log: Logger;
   bus: Bus;
-  notifier: Notifier;
   policy: ComputePolicy;
   repos: Repos;
   quotas: QuotaService;

@@ -40,7 +40,7 @@ export default defineService({
     const endpoints = createEndpoints(config, dataDir, log);
     const clients = serviceClients(endpoints);
     const deps: ComputeDeps = {
-      db, config, log, bus, notifier: bus.notifier('compute.api'),
+      db, config, log, bus,
       policy: computePolicy(makePolicy(computePolicies)),
       repos: {
         instances: new InstanceRepo(db), flavors: new FlavorRepo(db, () => hosts.nextId('flavors')), keypairs: new KeyPairRepo(db, () => hosts.nextId('key_pairs')),

@@ -6,7 +6,7 @@ import { BadRequest, CloudError, Conflict } from '../../../lib/errors.ts';
 import type { GuestImage } from '../drivers/driver.ts';
 import type { Instance, Vif } from '../model/instance.ts';
 import { POWER, TASK, VM } from '../model/states.ts';
-import { notify, withEvent } from '../service/events.ts';
+import { computeHost, notify, withEvent } from '../service/events.ts';
 import { allocatePorts, releasePorts, type NetworkRequest } from '../service/networks.ts';
 import { guestSpec, type AgentHost } from './host.ts';
 
@@ -56,11 +56,12 @@ export async function buildAndRun(a: AgentHost, ctx: RequestContext, args: { ins
     };
     let vifs: Vif[] = [];
     let spawned = false;
+    const publisher = computeHost(a.host);
     try {
       await withEvent(d, ctx, uuid, 'compute__do_build_and_run_instance', a.host, async () => {
         // Nova passes through task None and block_device_mapping too; with no volumes to map,
         // those writes show nothing to anyone, so the states go scheduling → networking → spawning.
-        await notify(d, ctx, 'create.start', inst!, `compute.${a.host}`);
+        await notify(d, ctx, inst!, { action: 'create', phase: 'start', publisher });
         const image = await guestImage(a, ctx, inst!);
         await set({ task_state: TASK.NETWORKING }, [TASK.SCHEDULING]);
         vifs = await networkFor(a, ctx, inst!);
@@ -71,7 +72,7 @@ export async function buildAndRun(a: AgentHost, ctx: RequestContext, args: { ins
         spawned = true;
         await set({ vm_state: VM.ACTIVE, task_state: null, power_state: POWER.RUNNING, launched_at: new Date().toISOString(), progress: 0 }, [TASK.SPAWNING]);
       });
-      await notify(d, ctx, 'create.end', inst!, `compute.${a.host}`);
+      await notify(d, ctx, inst!, { action: 'create', phase: 'end', publisher });
     } catch (err) {
       // Undo in reverse: the guest, the ports; then hand the server back to the conductor.
       if (spawned || err instanceof Aborted) await a.driver.destroy(uuid).catch(() => undefined);
@@ -82,7 +83,8 @@ export async function buildAndRun(a: AgentHost, ctx: RequestContext, args: { ins
       }
       const message = (err as Error).message ?? String(err);
       a.log.warn({ err, instance: uuid, host: a.host }, 'build failed');
-      await notify(d, ctx, 'create.error', inst!, `compute.${a.host}`, { message });
+      // Every failed attempt is announced, rescheduled or not (Nova's _build_and_run_instance).
+      await notify(d, ctx, inst!, { action: 'create', phase: 'error', publisher, error: err });
       await d.placement.deleteAllocations(uuid).catch(() => undefined);
       if (isAbort(err)) {
         if (await d.repos.instances.update(uuid, { vm_state: VM.ERROR, task_state: null, network_info: [] }, {})) {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../../lib/auth/context.ts';
 import type { RpcMethod } from '../../../lib/bus/index.ts';
 import type { Instance } from '../model/instance.ts';
 import { POWER, TASK, VM } from '../model/states.ts';
-import { notify, withEvent } from '../service/events.ts';
+import { computeHost, notifyAround, withEvent } from '../service/events.ts';
 import { releasePorts } from '../service/networks.ts';
 import { guestImage, networkFor } from './build.ts';
 import { guestSpec, step, type AgentHost } from './host.ts';
@@ -22,11 +22,8 @@ export async function terminate(a: AgentHost, ctx: RequestContext, args: { insta
     const inst = await a.deps.repos.instances.get(args.instance_uuid);
     if (!inst) return;
     try {
-      await withEvent(a.deps, ctx, inst.uuid, 'compute_terminate_instance', a.host, async () => {
-        await notify(a.deps, ctx, 'delete.start', inst, `compute.${a.host}`);
-        await destroyInstance(a, ctx, inst);
-      });
-      await notify(a.deps, ctx, 'delete.end', { ...inst, vm_state: VM.DELETED, task_state: null, deleted: true }, `compute.${a.host}`);
+      await withEvent(a.deps, ctx, inst.uuid, 'compute_terminate_instance', a.host,
+        () => notifyAround(a.deps, ctx, inst, 'delete', computeHost(a.host), () => destroyInstance(a, ctx, inst)));
     } catch (err) {
       a.log.error({ err, instance: inst.uuid }, 'delete failed');
       await a.deps.repos.instances.update(inst.uuid, { vm_state: VM.ERROR, task_state: null }, {});
@@ -47,38 +44,38 @@ async function uploadSnapshot(a: AgentHost, ctx: RequestContext, inst: Instance,
 
 export function lifecycleMethods(a: AgentHost): Record<string, RpcMethod> {
   const d = a.deps;
-  const publisher = `compute.${a.host}`;
+  const publisher = computeHost(a.host);
   return {
     terminate_instance: (ctx, args) => terminate(a, ctx, args),
 
     snapshot_instance: (ctx, args: { instance_uuid: string; image_id: string; backup?: { type: string; rotation: number } }) => step(a, ctx, args.instance_uuid, args.backup ? 'compute_backup_instance' : 'compute_snapshot_instance', async (inst) => {
-      await notify(d, ctx, 'snapshot.start', inst, publisher);
-      await d.repos.instances.update(inst.uuid, { task_state: TASK.IMAGE_PENDING_UPLOAD }, {});
-      try {
-        await d.repos.instances.update(inst.uuid, { task_state: TASK.IMAGE_UPLOADING }, {});
-        await uploadSnapshot(a, ctx, inst, args.image_id);
-      } catch (err) {
-        // A snapshot that failed leaves no half-made image behind.
-        await (await d.clients.image(ctx)).deleteImage(args.image_id).catch(() => undefined);
-        throw err;
-      }
-      await d.repos.instances.update(inst.uuid, { task_state: null }, {});
+      await notifyAround(d, ctx, inst, 'snapshot', publisher, async () => {
+        await d.repos.instances.update(inst.uuid, { task_state: TASK.IMAGE_PENDING_UPLOAD }, {});
+        try {
+          await d.repos.instances.update(inst.uuid, { task_state: TASK.IMAGE_UPLOADING }, {});
+          await uploadSnapshot(a, ctx, inst, args.image_id);
+        } catch (err) {
+          // A snapshot that failed leaves no half-made image behind.
+          await (await d.clients.image(ctx)).deleteImage(args.image_id).catch(() => undefined);
+          throw err;
+        }
+        await d.repos.instances.update(inst.uuid, { task_state: null }, {});
+      }, { fields: { snapshot_image_id: args.image_id } });
       if (args.backup) await rotateBackups(a, ctx, inst.uuid, args.backup);
-      await notify(d, ctx, 'snapshot.end', inst, publisher);
     }),
 
     shelve_instance: (ctx, args: { instance_uuid: string; image_id: string | null; offload: boolean }) => step(a, ctx, args.instance_uuid, 'compute_shelve_instance', async (inst) => {
-      await notify(d, ctx, 'shelve.start', inst, publisher);
-      await a.driver.powerOff(inst.uuid).catch(() => undefined);
-      if (args.image_id) {
-        await d.repos.instances.update(inst.uuid, { task_state: TASK.SHELVING_IMAGE_PENDING_UPLOAD }, {});
-        await d.repos.instances.update(inst.uuid, { task_state: TASK.SHELVING_IMAGE_UPLOADING }, {});
-        await uploadSnapshot(a, ctx, inst, args.image_id);
-      }
       const sm = { ...inst.system_metadata, shelved_at: new Date().toISOString(), shelved_host: a.host, ...(args.image_id ? { shelved_image_id: args.image_id } : {}) };
-      await d.repos.instances.update(inst.uuid, { vm_state: VM.SHELVED, power_state: POWER.SHUTDOWN, task_state: args.offload ? TASK.SHELVING_OFFLOADING : null, system_metadata: sm }, {});
-      await notify(d, ctx, 'shelve.end', inst, publisher);
-      if (args.offload) await offload(a, ctx, { ...inst, system_metadata: sm });
+      await notifyAround(d, ctx, inst, 'shelve', publisher, async () => {
+        await a.driver.powerOff(inst.uuid).catch(() => undefined);
+        if (args.image_id) {
+          await d.repos.instances.update(inst.uuid, { task_state: TASK.SHELVING_IMAGE_PENDING_UPLOAD }, {});
+          await d.repos.instances.update(inst.uuid, { task_state: TASK.SHELVING_IMAGE_UPLOADING }, {});
+          await uploadSnapshot(a, ctx, inst, args.image_id);
+        }
+        await d.repos.instances.update(inst.uuid, { vm_state: VM.SHELVED, power_state: POWER.SHUTDOWN, task_state: args.offload ? TASK.SHELVING_OFFLOADING : null, system_metadata: sm }, {});
+      });
+      if (args.offload) await offload(a, ctx, { ...inst, vm_state: VM.SHELVED, power_state: POWER.SHUTDOWN, task_state: TASK.SHELVING_OFFLOADING, system_metadata: sm });
     }),
 
     shelve_offload_instance: (ctx, args: { instance_uuid: string }) => step(a, ctx, args.instance_uuid, 'compute_shelve_offload_instance', async (inst) => {
@@ -86,31 +83,31 @@ export function lifecycleMethods(a: AgentHost): Record<string, RpcMethod> {
     }),
 
     unshelve_instance: (ctx, args: { instance_uuid: string }) => step(a, ctx, args.instance_uuid, 'compute_unshelve_instance', async (inst) => {
-      await notify(d, ctx, 'unshelve.start', inst, publisher);
-      const imageId = inst.system_metadata.shelved_image_id;
-      const image = imageId ? await guestImage(a, ctx, inst, imageId).catch(() => null) : await guestImage(a, ctx, inst).catch(() => null);
-      await d.repos.instances.update(inst.uuid, { task_state: TASK.SPAWNING }, {});
-      const vifs = inst.network_info.length ? await rebind(a, ctx, inst) : await networkFor(a, ctx, inst);
-      await a.driver.spawn(guestSpec({ ...inst, network_info: vifs }, null, image));
-      const { shelved_at: _a, shelved_host: _h, shelved_image_id: _i, ...sm } = inst.system_metadata;
-      await d.repos.instances.update(inst.uuid, { vm_state: VM.ACTIVE, power_state: POWER.RUNNING, task_state: null, network_info: vifs, system_metadata: sm }, {});
-      // Nova deletes the shelve snapshot once the server runs again.
-      if (imageId) await (await d.clients.image(ctx)).deleteImage(imageId).catch(() => undefined);
-      await notify(d, ctx, 'unshelve.end', inst, publisher);
+      await notifyAround(d, ctx, inst, 'unshelve', publisher, async () => {
+        const imageId = inst.system_metadata.shelved_image_id;
+        const image = imageId ? await guestImage(a, ctx, inst, imageId).catch(() => null) : await guestImage(a, ctx, inst).catch(() => null);
+        await d.repos.instances.update(inst.uuid, { task_state: TASK.SPAWNING }, {});
+        const vifs = inst.network_info.length ? await rebind(a, ctx, inst) : await networkFor(a, ctx, inst);
+        await a.driver.spawn(guestSpec({ ...inst, network_info: vifs }, null, image));
+        const { shelved_at: _a, shelved_host: _h, shelved_image_id: _i, ...sm } = inst.system_metadata;
+        await d.repos.instances.update(inst.uuid, { vm_state: VM.ACTIVE, power_state: POWER.RUNNING, task_state: null, network_info: vifs, system_metadata: sm }, {});
+        // Nova deletes the shelve snapshot once the server runs again.
+        if (imageId) await (await d.clients.image(ctx)).deleteImage(imageId).catch(() => undefined);
+      });
     }),
 
     rebuild_instance: (ctx, args: { instance_uuid: string; image_ref: string; admin_password?: string; stopped: boolean }) => step(a, ctx, args.instance_uuid, 'compute_rebuild_instance', async (inst) => {
-      await notify(d, ctx, 'rebuild.start', inst, publisher);
-      const image = await guestImage(a, ctx, inst, args.image_ref);
-      await a.driver.destroy(inst.uuid);
-      await d.repos.instances.update(inst.uuid, { task_state: TASK.REBUILD_BLOCK_DEVICE_MAPPING }, {});
-      await d.repos.instances.update(inst.uuid, { task_state: TASK.REBUILD_SPAWNING }, {});
-      await a.driver.spawn(guestSpec(inst, args.admin_password ?? null, image));
-      if (args.stopped) await a.driver.powerOff(inst.uuid);
-      await d.repos.instances.update(inst.uuid, {
-        vm_state: args.stopped ? VM.STOPPED : VM.ACTIVE, power_state: args.stopped ? POWER.SHUTDOWN : POWER.RUNNING, task_state: null, launched_at: new Date().toISOString(),
-      }, {});
-      await notify(d, ctx, 'rebuild.end', inst, publisher);
+      await notifyAround(d, ctx, inst, 'rebuild', publisher, async () => {
+        const image = await guestImage(a, ctx, inst, args.image_ref);
+        await a.driver.destroy(inst.uuid);
+        await d.repos.instances.update(inst.uuid, { task_state: TASK.REBUILD_BLOCK_DEVICE_MAPPING }, {});
+        await d.repos.instances.update(inst.uuid, { task_state: TASK.REBUILD_SPAWNING }, {});
+        await a.driver.spawn(guestSpec(inst, args.admin_password ?? null, image));
+        if (args.stopped) await a.driver.powerOff(inst.uuid);
+        await d.repos.instances.update(inst.uuid, {
+          vm_state: args.stopped ? VM.STOPPED : VM.ACTIVE, power_state: args.stopped ? POWER.SHUTDOWN : POWER.RUNNING, task_state: null, launched_at: new Date().toISOString(),
+        }, {});
+      }, { error: true, fields: { trusted_image_certificates: inst.trusted_certs?.length ? inst.trusted_certs : null } });
     }),
 
     get_console_output: (_ctx, args: { instance_uuid: string; length?: number }) => a.driver.consoleOutput(args.instance_uuid, args.length),
@@ -127,13 +124,15 @@ async function rotateBackups(a: AgentHost, ctx: RequestContext, uuid: string, b:
 /** Frees the host: guest gone, ports unbound from it, allocations released. */
 async function offload(a: AgentHost, ctx: RequestContext, inst: Instance): Promise<void> {
   const d = a.deps;
-  await a.driver.destroy(inst.uuid);
-  if (inst.network_info.length) {
-    const svc = await d.clients.networkAsService(ctx.requestId);
-    for (const v of inst.network_info) await svc.updatePort(v.port_id, { 'binding:host_id': null }).catch(() => undefined);
-  }
-  await d.placement.deleteAllocations(inst.uuid);
-  await d.repos.instances.update(inst.uuid, { vm_state: VM.SHELVED_OFFLOADED, power_state: POWER.SHUTDOWN, task_state: null, host: null, node: null }, {});
+  await notifyAround(d, ctx, inst, 'shelve_offload', computeHost(a.host), async () => {
+    await a.driver.destroy(inst.uuid);
+    if (inst.network_info.length) {
+      const svc = await d.clients.networkAsService(ctx.requestId);
+      for (const v of inst.network_info) await svc.updatePort(v.port_id, { 'binding:host_id': null }).catch(() => undefined);
+    }
+    await d.placement.deleteAllocations(inst.uuid);
+    await d.repos.instances.update(inst.uuid, { vm_state: VM.SHELVED_OFFLOADED, power_state: POWER.SHUTDOWN, task_state: null, host: null, node: null }, {});
+  });
 }
 
 /** Binds the server's existing ports to this host (unshelve, moves). */

@@ -5,7 +5,7 @@ import type { RequestContext } from '../../../lib/auth/context.ts';
 import type { RpcMethod } from '../../../lib/bus/index.ts';
 import type { Instance } from '../model/instance.ts';
 import { POWER, TASK, VM } from '../model/states.ts';
-import { notify } from '../service/events.ts';
+import { computeHost, notifyAround } from '../service/events.ts';
 import { guestImage } from './build.ts';
 import { step, type AgentHost } from './host.ts';
 
@@ -75,16 +75,16 @@ const ACTIONS: Record<string, PowerAction> = {
 
 export function powerMethods(a: AgentHost): Record<string, RpcMethod> {
   const out: Record<string, RpcMethod> = {};
+  const publisher = computeHost(a.host);
   for (const [method, act] of Object.entries(ACTIONS)) {
-    out[method] = (ctx, args: { instance_uuid: string }) => step(a, ctx, args.instance_uuid, act.event, async (inst) => {
+    out[method] = (ctx, args: { instance_uuid: string; rescue_image_ref?: string }) => step(a, ctx, args.instance_uuid, act.event, async (inst) => {
       if (!act.tasks.includes(inst.task_state ?? '')) return;
-      const publisher = `compute.${a.host}`;
-      await notify(a.deps, ctx, `${act.notification}.start`, inst, publisher);
-      await act.run(a, ctx, inst, args);
-      const result = typeof act.result === 'function' ? act.result(inst, args) : act.result;
-      const fresh = (await a.deps.repos.instances.get(inst.uuid)) ?? inst;
-      await a.deps.repos.instances.update(inst.uuid, { ...result, task_state: null }, { taskState: [...act.tasks] });
-      await notify(a.deps, ctx, `${act.notification}.end`, { ...fresh, ...result, task_state: null }, publisher);
+      const fields = method === 'rescue_instance' ? { rescue_image_ref: args.rescue_image_ref ?? null } : undefined;
+      await notifyAround(a.deps, ctx, inst, act.notification, publisher, async () => {
+        await act.run(a, ctx, inst, args);
+        const result = typeof act.result === 'function' ? act.result(inst, args) : act.result;
+        await a.deps.repos.instances.update(inst.uuid, { ...result, task_state: null }, { taskState: [...act.tasks] });
+      }, { error: act.notification === 'reboot', fields });
     });
   }
   return out;

@@ -4,12 +4,18 @@
 // Moves (resize, migrate, live-migrate, unshelve) are scheduled here as well.
 import type { RequestContext } from '../../../lib/auth/context.ts';
 import type { Endpoint } from '../../../lib/bus/index.ts';
+import { CloudError } from '../../../lib/errors.ts';
 import type { ComputeDeps } from '../deps.ts';
 import type { Instance } from '../model/instance.ts';
 import { TASK, VM } from '../model/states.ts';
 import { isNoValidHost, type SelectRequest, type Selection } from '../scheduler/scheduler.ts';
-import { notify, withEvent } from '../service/events.ts';
+import { notifyComputeTaskError, withEvent } from '../service/events.ts';
 import { migrationEndpoint } from './moves.ts';
+
+/** Nova's MaxRetriesExceeded: every host the build was allowed to try failed it. */
+class MaxRetriesExceeded extends CloudError {
+  override readonly code = 'MaxRetriesExceeded';
+}
 
 export interface BuildArgs { instance_uuids: string[]; admin_password?: string }
 export interface RescheduleArgs { instance_uuid: string; failed_host: string; reason: string; admin_password?: string }
@@ -19,12 +25,14 @@ export function conductorEndpoint(deps: ComputeDeps): Endpoint {
     deps.bus.call<Selection[]>(ctx, { topic: 'scheduler' }, 'select_destinations', req, { timeoutMs: 120_000 });
 
   /** ERROR with a fault, as Nova's _set_vm_state_and_notify. */
-  async function fail(ctx: RequestContext, inst: Instance, message: string, details: string | null): Promise<void> {
+  async function fail(ctx: RequestContext, inst: Instance, message: string, details: string | null, failure: unknown): Promise<void> {
     await deps.placement.deleteAllocations(inst.uuid).catch((err) => deps.log.warn({ err, instance: inst.uuid }, 'could not release allocations'));
     const done = await deps.repos.instances.update(inst.uuid, { vm_state: VM.ERROR, task_state: null, host: null, node: null }, {});
     if (!done) return;
     await deps.repos.instances.addFault(inst.uuid, { code: 500, message, details });
-    await notify(deps, ctx, 'create.error', { ...inst, vm_state: VM.ERROR, task_state: null }, 'conductor', { message });
+    // Not instance.create.error: in Nova only the compute host sends that; the conductor's
+    // failure is compute_task.build_instances.error.
+    await notifyComputeTaskError(deps, ctx, { ...inst, vm_state: VM.ERROR, task_state: null, host: null, node: null }, 'build_instances', failure);
   }
 
   /** Schedules instances that share one request spec and casts each to its host. */
@@ -40,7 +48,7 @@ export function conductorEndpoint(deps: ComputeDeps): Endpoint {
       const noHost = isNoValidHost(err);
       const message = noHost ? (err as Error).message : `Build of instance ${first.uuid} aborted: ${(err as Error).message}`;
       if (!noHost) deps.log.error({ err }, 'scheduling failed');
-      for (const inst of instances) await fail(ctx, inst, message, noHost ? null : (err as Error).stack ?? null);
+      for (const inst of instances) await fail(ctx, inst, message, noHost ? null : (err as Error).stack ?? null, err);
       return;
     }
     for (const sel of selections) {
@@ -55,7 +63,7 @@ export function conductorEndpoint(deps: ComputeDeps): Endpoint {
       try {
         await deps.bus.cast(ctx, { topic: 'compute', server: sel.host }, 'build_and_run_instance', { instance_uuid: inst.uuid, node: sel.node, admin_password: adminPassword });
       } catch (err) {
-        await fail(ctx, inst, `Build of instance ${inst.uuid} aborted: compute host ${sel.host} is not reachable`, String(err));
+        await fail(ctx, inst, `Build of instance ${inst.uuid} aborted: compute host ${sel.host} is not reachable`, String(err), err);
       }
     }
   }
@@ -77,7 +85,8 @@ export function conductorEndpoint(deps: ComputeDeps): Endpoint {
     const spec = { ...inst.request_spec, tried_hosts: tried, num_attempts: tried.length };
     await deps.repos.instances.update(inst.uuid, { request_spec: spec }, {});
     if (tried.length >= deps.config.int('compute.max_attempts')) {
-      await fail(ctx, inst, `Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance ${inst.uuid}.`, args.reason);
+      const message = `Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance ${inst.uuid}.`;
+      await fail(ctx, { ...inst, request_spec: spec }, message, args.reason, new MaxRetriesExceeded(message));
       return;
     }
     await scheduleAndBuild(ctx, [{ ...inst, request_spec: spec }], args.admin_password);

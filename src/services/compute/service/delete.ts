@@ -5,19 +5,20 @@ import type { RequestContext } from '../../../lib/auth/context.ts';
 import type { ComputeDeps } from '../deps.ts';
 import type { Instance } from '../model/instance.ts';
 import { TASK, VM } from '../model/states.ts';
-import { notify } from './events.ts';
+import { apiHost, notifyAround } from './events.ts';
 import { checkLock, startAction } from './guards.ts';
 import { releasePorts } from './networks.ts';
 
 /** Removes a server without its host: records, ports, allocations. */
 export async function localDelete(deps: ComputeDeps, ctx: RequestContext, inst: Instance): Promise<void> {
-  await notify(deps, ctx, 'delete.start', inst, 'api');
-  if (inst.network_info.length) {
-    await releasePorts(await deps.clients.networkAsService(ctx.requestId), inst.network_info).catch((err) => deps.log.warn({ err, instance: inst.uuid }, 'could not release ports'));
-  }
-  await deps.placement.deleteAllocations(inst.uuid).catch((err) => deps.log.warn({ err, instance: inst.uuid }, 'could not release allocations'));
-  await deps.repos.instances.markDeleted(inst.uuid);
-  await notify(deps, ctx, 'delete.end', { ...inst, vm_state: VM.DELETED, task_state: null, deleted: true }, 'api');
+  // Announced by the API (nova-api:<host>), as Nova's _local_delete.
+  await notifyAround(deps, ctx, { ...inst, task_state: TASK.DELETING }, 'delete', apiHost(), async () => {
+    if (inst.network_info.length) {
+      await releasePorts(await deps.clients.networkAsService(ctx.requestId), inst.network_info).catch((err) => deps.log.warn({ err, instance: inst.uuid }, 'could not release ports'));
+    }
+    await deps.placement.deleteAllocations(inst.uuid).catch((err) => deps.log.warn({ err, instance: inst.uuid }, 'could not release allocations'));
+    await deps.repos.instances.markDeleted(inst.uuid);
+  });
 }
 
 export async function deleteServer(deps: ComputeDeps, ctx: RequestContext, inst: Instance, opts: { force?: boolean } = {}): Promise<void> {
