@@ -33,6 +33,11 @@ export interface DeclareSpec { name: string; owner?: object; bindings: Binding[]
 export class InprocBroker {
   readonly #exchanges = new Set<string>();
   readonly #queues = new Map<string, Queue>();
+  /** Bindings without wildcards, by exchange and routing key: a publish finds its queues in one
+   * lookup, not by matching every queue (a thousand fake hosts are thousands of queues). */
+  readonly #exact = new Map<string, Set<Queue>>();
+  /** Bindings with `*` or `#`, matched one by one (there are few: notification listeners). */
+  readonly #wildcard: Array<{ binding: Binding; queue: Queue }> = [];
 
   declareExchange(name: string): void {
     this.#exchanges.add(name);
@@ -49,7 +54,7 @@ export class InprocBroker {
       this.#queues.set(spec.name, q);
     }
     for (const b of spec.bindings) {
-      if (!q.bindings.some((x) => x.exchange === b.exchange && x.routingKey === b.routingKey)) q.bindings.push(b);
+      if (!q.bindings.some((x) => x.exchange === b.exchange && x.routingKey === b.routingKey)) this.#bind(q, b);
     }
     clearTimeout(q.expiryTimer);
     q.expiryTimer = undefined;
@@ -64,11 +69,11 @@ export class InprocBroker {
     q.consumers = q.consumers.filter((c) => c !== consumer);
     if (q.consumers.length > 0) return;
     if (q.owner) {
-      this.#queues.delete(q.name);
+      this.#drop(q);
     } else {
       // Messages wait for a server to come back, as on RabbitMQ, but not forever.
       q.expiryTimer = setTimeout(() => {
-        if (this.#queues.get(q.name) === q && q.consumers.length === 0) this.#queues.delete(q.name);
+        if (this.#queues.get(q.name) === q && q.consumers.length === 0) this.#drop(q);
       }, q.expiryMs);
       q.expiryTimer.unref();
     }
@@ -76,20 +81,43 @@ export class InprocBroker {
 
   /** Route a message; returns how many queues took it. */
   publish(exchange: string, routingKey: string, msg: StoredMessage): number {
-    const targets: Queue[] = [];
+    const targets = new Set<Queue>();
     if (exchange === '') {
       const q = this.#queues.get(routingKey);
-      if (q) targets.push(q);
+      if (q) targets.add(q);
     } else if (this.#exchanges.has(exchange)) {
-      for (const q of this.#queues.values()) {
-        if (q.bindings.some((b) => b.exchange === exchange && topicMatches(b.routingKey, routingKey))) targets.push(q);
+      for (const q of this.#exact.get(exactKey(exchange, routingKey)) ?? []) targets.add(q);
+      for (const { binding, queue } of this.#wildcard) {
+        if (binding.exchange === exchange && topicMatches(binding.routingKey, routingKey)) targets.add(queue);
       }
     }
     for (const q of targets) {
       q.messages.push(msg);
       this.#pump(q);
     }
-    return targets.length;
+    return targets.size;
+  }
+
+  #bind(q: Queue, b: Binding): void {
+    q.bindings.push(b);
+    if (isWildcard(b.routingKey)) { this.#wildcard.push({ binding: b, queue: q }); return; }
+    const key = exactKey(b.exchange, b.routingKey);
+    let set = this.#exact.get(key);
+    if (!set) this.#exact.set(key, set = new Set());
+    set.add(q);
+  }
+
+  /** Deletes the queue and its bindings. */
+  #drop(q: Queue): void {
+    this.#queues.delete(q.name);
+    for (const b of q.bindings) {
+      if (isWildcard(b.routingKey)) continue;
+      const key = exactKey(b.exchange, b.routingKey);
+      const set = this.#exact.get(key);
+      set?.delete(q);
+      if (set?.size === 0) this.#exact.delete(key);
+    }
+    for (let i = this.#wildcard.length - 1; i >= 0; i--) if (this.#wildcard[i]!.queue === q) this.#wildcard.splice(i, 1);
   }
 
   #pump(q: Queue): void {
@@ -125,6 +153,9 @@ export class InprocBroker {
     return undefined;
   }
 }
+
+const isWildcard = (routingKey: string) => routingKey.includes('*') || routingKey.includes('#');
+const exactKey = (exchange: string, routingKey: string) => `${exchange}\u0000${routingKey}`;
 
 export function createInprocBroker(): InprocBroker {
   return new InprocBroker();
