@@ -32,6 +32,8 @@ export interface ServiceDeps {
   authenticator: Authenticator;
 }
 
+export interface Traffic { enter(): void; leave(): void }
+
 export interface RunningService {
   routes: Route[];
   policy?: PolicyCheck;
@@ -39,6 +41,9 @@ export interface RunningService {
   microversion?: MicroversionSpec;
   streamTypes?: string[];
   jsonTypes?: string[];
+  /** Told when each request to this service arrives and when its answer is done (or the client
+   * went away): compute uses it to run background work when its API is idle. */
+  traffic?: Traffic;
   stop?(): Promise<void>;
   /** Identity only: validates tokens for every other service in the same process. */
   tokenValidator?: TokenValidator;

@@ -75,3 +75,21 @@ test('a route without a policy, or with an unknown rule, refuses to start', () =
   assert.throws(() => mountService(app, { id: 'x', prefix: '/x', faultStyle: 'nova', policy, authenticator, routes: [{ method: 'GET', path: '/a', policy: '', handler: () => 1 }] }), /no policy rule/);
   assert.throws(() => mountService(app, { id: 'x', prefix: '/x', faultStyle: 'nova', policy, authenticator, routes: [{ method: 'GET', path: '/a', policy: 'nope', handler: () => 1 }] }), /unknown policy rule/);
 });
+
+test('traffic: told of each request from its arrival to its answer, failures included', async () => {
+  const log: string[] = [];
+  let inFlight = 0;
+  const app = createHttpServer({ log: silentLogger() });
+  const slow: Route = { method: 'GET', path: '/slow', policy: PUBLIC, handler: async () => { log.push(`handler sees ${inFlight}`); return { ok: true }; } };
+  mountService(app, {
+    id: 'x', prefix: '/x', faultStyle: 'nova', routes: [...routes, slow], policy, authenticator,
+    traffic: { enter: () => { inFlight++; log.push('enter'); }, leave: () => { inFlight--; log.push('leave'); } },
+  });
+  mountService(app, { id: 'y', prefix: '/y', faultStyle: 'nova', routes, policy, authenticator });
+  await app.ready();
+  assert.equal((await app.inject({ method: 'GET', url: '/x/slow' })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'GET', url: '/x/things/p1' })).statusCode, 401);
+  assert.equal((await app.inject({ method: 'GET', url: '/y/' })).statusCode, 300, 'another service is not counted');
+  assert.deepEqual(log, ['enter', 'handler sees 1', 'leave', 'enter', 'leave']);
+  assert.equal(inFlight, 0);
+});

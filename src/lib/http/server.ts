@@ -60,6 +60,8 @@ export interface ServiceHttp {
   streamTypes?: string[];
   /** Extra content types parsed as JSON (e.g. Glance's json-patch type). */
   jsonTypes?: string[];
+  /** Told when a request arrives (before authentication and body parsing) and when it is done. */
+  traffic?: { enter(): void; leave(): void };
 }
 
 /** Turns any error into the service's fault; unknown errors become a generic 500. */
@@ -89,6 +91,14 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
     if (svc.streamTypes?.includes('*')) scope.removeAllContentTypeParsers();
     for (const type of svc.streamTypes ?? []) scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
     for (const type of svc.jsonTypes ?? []) scope.addContentTypeParser(type, { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
+    const traffic = svc.traffic;
+    if (traffic) {
+      scope.addHook('onRequest', async (_req, res) => {
+        traffic.enter();
+        // 'close' comes once whether the answer was sent or the client went away.
+        res.raw.once('close', () => traffic.leave());
+      });
+    }
 
     scope.setErrorHandler(async (error, req, res) => {
       const err = toCloudError(error);

@@ -67,6 +67,7 @@ export default defineService({
       routes: computeRoutes(deps, { invalidateHosts: () => scheduler.hosts.invalidate() }),
       policy: deps.policy,
       faultStyle: 'nova',
+      traffic: deps.foreground,
       microversion: { service: 'compute', legacyHeader: 'X-OpenStack-Nova-API-Version', min: MIN_VERSION, max: MAX_VERSION },
       async stop() {
         reclaimer.stop();

@@ -31,9 +31,7 @@ export function computeRoutes(deps: ComputeDeps, opts: { invalidateHosts: () => 
     ...r,
     handler: async (req) => {
       deps.endpoints.learn(cloudUrlOf(req));
-      deps.foreground.enter();
-      let out: unknown;
-      try { out = await r.handler(req); } finally { deps.foreground.leave(); }
+      const out: unknown = await r.handler(req);
       const header = { 'x-compute-request-id': req.ctx.requestId };
       if (out instanceof Reply) return reply(out.status, out.body, { ...out.headers, ...header });
       return out === undefined ? reply(204, undefined, header) : reply(200, out, header);

@@ -1,10 +1,14 @@
 // API requests before background work. In the all-in-one the API, conductor, scheduler and the
 // agents share one event loop; a burst of creates would otherwise make every new request wait
-// behind the builds of the earlier ones. While the compute API is busy (a request in flight, or
-// one answered less than `graceMs` ago: the next is probably being parsed), new background
+// behind the builds of the earlier ones. While the compute API is busy (a request in flight, from
+// its arrival — before authentication and body parsing — to its answer, or one answered less than
+// `graceMs` ago: the client is probably sending the next), new background
 // tasks (a placement and build, a delete on a host) wait and running ones pause at their
 // checkpoints — but one task moves every `starveMs` at least, so none ever stops. When the API
 // is idle they run side by side. Across processes (distributed mode) nothing waits.
+/** Tasks let go per turn of the event loop while the API is idle. */
+const RELEASE_BURST = 4;
+
 export class Foreground {
   #active = 0;
   #lastLeave = 0;
@@ -15,6 +19,7 @@ export class Foreground {
   #lastMove = 0;
   #timer?: NodeJS.Timeout;
   #timerAt = 0;
+  #immediate?: NodeJS.Immediate;
   readonly #idleWidth: number;
   readonly #starveMs: number;
   readonly #graceMs: number;
@@ -52,6 +57,9 @@ export class Foreground {
 
   /** A point inside a running background task where it gives way to a busy API. */
   async checkpoint(): Promise<void> {
+    // First let the event loop poll: SQLite calls are synchronous, so a task's awaits resolve at
+    // once and could run a whole build without ever letting a waiting request be read.
+    await new Promise<void>((r) => setImmediate(r));
     if (!this.#busy()) return;
     await new Promise<void>((r) => { this.#paused.push(r); this.#arm(this.#starveMs); });
   }
@@ -61,12 +69,21 @@ export class Foreground {
     if (this.#busy()) {
       if (Date.now() - this.#lastMove >= this.#starveMs) this.#moveOne();
     } else {
-      const paused = this.#paused;
-      this.#paused = [];
-      for (const go of paused) go();
-      while (this.#queue.length && this.#running < this.#idleWidth) { this.#running++; this.#queue.shift()!(); }
+      // A few at a time, then back to the event loop: each released task runs on to its next
+      // checkpoint, and releasing them all at once would hold a request that has just arrived
+      // behind every one of them.
+      let n = RELEASE_BURST;
+      while (n > 0 && this.#paused.length) { n--; this.#paused.shift()!(); }
+      while (n > 0 && this.#queue.length && this.#running < this.#idleWidth) { n--; this.#running++; this.#queue.shift()!(); }
+      if (n === 0 && (this.#paused.length || this.#queue.length)) { this.#soon(); return; }
     }
     if (this.#queue.length || this.#paused.length) this.#arm(this.#busy() ? this.#starveMs : this.#graceMs);
+  }
+
+  /** Releases more after the event loop has taken in what arrived meanwhile. */
+  #soon(): void {
+    if (this.#immediate) return;
+    this.#immediate = setImmediate(() => { this.#immediate = undefined; this.#release(); });
   }
 
   #moveOne(): void {
@@ -84,7 +101,9 @@ export class Foreground {
       clearTimeout(this.#timer);
     }
     this.#timerAt = at;
-    this.#timer = setTimeout(() => { this.#timer = undefined; this.#release(); }, ms);
+    // Decide on the next check phase, after the poll phase has read what arrived meanwhile: a
+    // timer fires before it, when a request that came during a long task is not yet seen.
+    this.#timer = setTimeout(() => { this.#timer = undefined; this.#soon(); }, ms);
     this.#timer.unref();
   }
 }
