@@ -18,13 +18,18 @@ export interface NetworkAgentOptions {
   reportIntervalMs?: number;
   /** First re-sync delay after a failure; doubles up to 32x. */
   resyncDelayMs?: number;
+  /**
+   * Keep trying to register until the API answers (an agent on its own host may start before
+   * the API does, or while it restarts); otherwise `start` fails when the first report does.
+   */
+  waitForServer?: boolean;
 }
 
 const ROUTER_PORT_OWNERS = new Set(['network:router_interface', 'network:router_gateway']);
 
 export class NetworkAgent {
   readonly host: string;
-  readonly #o: Required<Omit<NetworkAgentOptions, 'availabilityZone'>> & { availabilityZone: string };
+  readonly #o: Required<Omit<NetworkAgentOptions, 'availabilityZone' | 'waitForServer'>> & { availabilityZone: string; waitForServer: boolean };
   readonly #chains = new Map<string, Promise<void>>();
   /** What this agent configured: port → network, routers, networks whose DHCP it serves. */
   readonly #ports = new Map<string, string>();
@@ -44,10 +49,13 @@ export class NetworkAgent {
   #pendingDhcp = new Set<string>();
   #dhcpTimer?: NodeJS.Timeout;
   #stopped = false;
+  /** Ends a registration back-off early (on stop). */
+  #wakeRegister?: () => void;
+  #stopping?: Promise<void>;
 
   constructor(opts: NetworkAgentOptions) {
     this.host = opts.host;
-    this.#o = { reportIntervalMs: 30_000, resyncDelayMs: 500, availabilityZone: 'nova', ...opts };
+    this.#o = { reportIntervalMs: 30_000, resyncDelayMs: 500, availabilityZone: 'nova', waitForServer: false, ...opts };
   }
 
   #ctx(): RequestContext { return { ...anonymousContext(requestId()), roles: ['service'] }; }
@@ -96,14 +104,40 @@ export class NetworkAgent {
         router_delete: (_ctx, a: { router_id: string }) => { void this.#serial(`router:${a.router_id}`, () => this.#removeRouter(a.router_id)); },
       },
     });
-    await this.report(true);
+    if (this.#stopped) { await this.#server.stop(); return; } // stopped while subscribing: stop() did not see the server
+    if (!await this.#register()) return;
     await this.#serial('sync', () => this.#fullSync());
+    if (this.#stopped) return;
     this.#heartbeat = setInterval(() => { this.report().catch((err) => this.#o.log.warn({ err }, 'network agent: heartbeat failed')); }, this.#o.reportIntervalMs);
     this.#heartbeat.unref();
   }
 
-  async stop(): Promise<void> {
+  /** The first report (start_flag); false when the agent was stopped while waiting for the API. */
+  async #register(): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.report(true);
+        if (attempt) this.#o.log.info('network agent: registered with the network API');
+        return true;
+      } catch (err) {
+        if (!this.#o.waitForServer || this.#stopped) throw err;
+        const delayMs = Math.min(1000 * 2 ** attempt, 15_000);
+        this.#o.log.warn({ error: (err as Error).message, retryInMs: delayMs }, 'network agent: the network API did not answer; retrying');
+        await new Promise<void>((resolve) => { this.#wakeRegister = resolve; setTimeout(resolve, delayMs).unref(); });
+        if (this.#stopped) return false;
+      }
+    }
+  }
+
+  /** Stops listening, waits for work in flight, stops the backend; calling it again waits for the same stop. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopped = true;
+    this.#wakeRegister?.();
     clearInterval(this.#heartbeat);
     clearTimeout(this.#resyncTimer);
     clearTimeout(this.#rulesTimer);

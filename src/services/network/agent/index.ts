@@ -21,6 +21,10 @@ export function createBackend(name: string): NetworkBackend {
 
 export interface AgentStartOptions {
   bus: Bus; log: Logger; host: string; backend: string | NetworkBackend; availabilityZone?: string; reportIntervalSeconds?: number;
+  /** Retry registering until the API answers (`stratus agent network`, which may start first). */
+  waitForServer?: boolean;
+  /** Aborting it stops the agent, also while it is still starting. */
+  signal?: AbortSignal;
 }
 
 /** Starts a host's agent: it registers, syncs, then follows the bus until stopped. */
@@ -28,8 +32,12 @@ export async function startNetworkAgent(o: AgentStartOptions): Promise<NetworkAg
   const backend = typeof o.backend === 'string' ? createBackend(o.backend) : o.backend;
   const agent = new NetworkAgent({
     bus: o.bus, host: o.host, backend, log: o.log.child({ component: 'network-agent', host: o.host }),
-    availabilityZone: o.availabilityZone, reportIntervalMs: (o.reportIntervalSeconds ?? 30) * 1000,
+    availabilityZone: o.availabilityZone, reportIntervalMs: (o.reportIntervalSeconds ?? 30) * 1000, waitForServer: o.waitForServer,
   });
+  if (o.signal) {
+    if (o.signal.aborted) void agent.stop();
+    else o.signal.addEventListener('abort', () => void agent.stop(), { once: true });
+  }
   await agent.start();
   return agent;
 }
