@@ -77,7 +77,11 @@ export class Foreground {
       while (n > 0 && this.#queue.length && this.#running < this.#idleWidth) { n--; this.#running++; this.#queue.shift()!(); }
       if (n === 0 && (this.#paused.length || this.#queue.length)) { this.#soon(); return; }
     }
-    if (this.#queue.length || this.#paused.length) this.#arm(this.#busy() ? this.#starveMs : this.#graceMs);
+    if (this.#queue.length || this.#paused.length) {
+      // In flight: leave() re-arms. Only just answered: look again when the grace ends.
+      const graceLeft = this.#graceMs - (Date.now() - this.#lastLeave);
+      this.#arm(this.#active > 0 ? this.#starveMs : Math.max(1, graceLeft + 1));
+    }
   }
 
   /** Releases more after the event loop has taken in what arrived meanwhile. */
