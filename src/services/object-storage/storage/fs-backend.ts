@@ -8,7 +8,7 @@ import { link, mkdir, open, readdir, rename, rm, unlink, type FileHandle } from 
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFound, BlobTooLarge, type BlobInfo, type ObjectBackend, type WriteOptions } from './backend.ts';
-import { FileRangeStream } from './file-range-stream.ts';
+import { FileRangeStream } from '../../../lib/file-range-stream.ts';
 
 export interface FsBackendOptions {
   root: string;
