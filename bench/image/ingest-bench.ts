@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createHasherPool } from '../../src/services/image/service/hashing.ts';
+import { createHasherPool } from '../../src/lib/hashing.ts';
 import { ingest } from '../../src/services/image/service/ingest.ts';
 import { filesystemStore } from '../../src/services/image/stores/filesystem-store.ts';
 

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { RequestContext } from '../../lib/auth/context.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Access } from './service/access.ts';
-import type { HasherPool } from './service/hashing.ts';
+import type { HasherPool } from '../../lib/hashing.ts';
 import type { Image } from './service/model.ts';
 import type { Quotas } from './service/quotas.ts';
 import type { Schemas } from './service/schemas.ts';

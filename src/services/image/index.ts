@@ -7,7 +7,7 @@ import { migrations } from './db/migrations.ts';
 import { imagePolicies } from './policies.ts';
 import type { ImageDeps, ImageSettings } from './deps.ts';
 import { createAccess } from './service/access.ts';
-import { createHasherPool } from './service/hashing.ts';
+import { createHasherPool } from '../../lib/hashing.ts';
 import { cleanupDeadTransfer } from './service/recovery.ts';
 import type { Image } from './service/model.ts';
 import { createQuotas, parseOverrides } from './service/quotas.ts';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { CloudError } from '../../../lib/errors.ts';
-import { createHasherPool } from './hashing.ts';
+import { createHasherPool } from '../../../lib/hashing.ts';
 import { checkFormat, FormatInspector } from './format-inspector.ts';
 import { createQuotas, parseOverrides } from './quotas.ts';
 

@@ -4,7 +4,7 @@
 import { PayloadTooLarge } from '../../../lib/errors.ts';
 import type { ImageStore } from '../stores/index.ts';
 import { FormatInspector, type Inspection } from './format-inspector.ts';
-import type { Digests, HasherPool } from './hashing.ts';
+import type { Digests, HasherPool } from '../../../lib/hashing.ts';
 import type { Reservation } from './quotas.ts';
 
 export interface IngestOptions {

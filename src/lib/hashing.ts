@@ -1,22 +1,27 @@
-// MD5 (`checksum`) and SHA-512 (`os_hash_value`) of a stream, computed while it streams. One
-// thread does ~362 MB/s for both (measured: bench/image/README.md), so large streams hash on
-// worker threads: with one worker SHA-512 runs there and MD5 on the request thread; with two
-// or more each digest gets its own thread. Small streams (under INLINE_LIMIT) hash inline:
-// posting to a thread costs more than hashing a few hundred KiB.
+// Digests of a stream, computed while it streams: MD5 and SHA-512 for image data (`checksum`,
+// `os_hash_value`), MD5 alone for object data (the ETag). One thread does ~362 MB/s for both
+// (measured: bench/image/README.md) and ~650 MB/s for MD5 alone, less than a request thread
+// can receive, so large streams hash on worker threads: for both digests with one worker,
+// SHA-512 runs there and MD5 on the request thread; with two or more each digest gets its own
+// thread; MD5 alone goes to a worker. Small streams (under INLINE_LIMIT) hash inline: posting
+// to a thread costs more than hashing a few hundred KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 export interface Digests { md5: string; sha512: string }
 
-export interface StreamHasher {
+export interface StreamHasher<D = Digests> {
   /** Feeds a chunk. Returns a promise when the hashing threads are behind: await it. */
   update(chunk: Buffer): Promise<void> | undefined;
-  digest(): Promise<Digests>;
+  digest(): Promise<D>;
   abort(): void;
 }
 
 export interface HasherPool {
+  /** MD5 and SHA-512. */
   hasher(): StreamHasher;
+  /** MD5 alone. */
+  md5Hasher(): StreamHasher<{ md5: string }>;
   close(): Promise<void>;
 }
 
@@ -26,12 +31,12 @@ const HIGH_WATER = 8 << 20;
 const LOW_WATER = 4 << 20;
 const ALGOS = ['md5', 'sha512'] as const;
 
-/** Both digests on the calling thread. */
-function inlineHasher(): StreamHasher {
-  const hashes = ALGOS.map((a) => createHash(a));
+/** The digests on the calling thread. */
+function inlineHasher<D>(algos: readonly string[]): StreamHasher<D> {
+  const hashes = algos.map((a) => [a, createHash(a)] as const);
   return {
-    update(chunk) { for (const h of hashes) h.update(chunk); return undefined; },
-    async digest() { return { md5: hashes[0]!.digest('hex'), sha512: hashes[1]!.digest('hex') }; },
+    update(chunk) { for (const [, h] of hashes) h.update(chunk); return undefined; },
+    async digest() { return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) as D; },
     abort() { /* nothing held */ },
   };
 }
@@ -39,7 +44,13 @@ function inlineHasher(): StreamHasher {
 interface Lane {
   worker: Worker;
   waiters: Map<number, (msg: any) => void>;
+  /** Callers waiting for this worker's answer: while any does, the worker keeps the process alive. */
+  awaited: number;
 }
+
+/** An idle hashing thread must not keep the process alive; one a caller waits for must. */
+function hold(l: Lane): void { if (l.awaited++ === 0) l.worker.ref(); }
+function letGo(l: Lane): void { if (--l.awaited === 0) l.worker.unref(); }
 
 export function createHasherPool(opts: { workers: number }): HasherPool {
   const lanes: Lane[] = [];
@@ -49,10 +60,11 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
   function lane(i: number): Lane {
     if (!lanes[i]) {
       const worker = new Worker(new URL('./hash-worker.ts', import.meta.url));
-      worker.unref();
-      const l: Lane = { worker, waiters: new Map() };
+      const l: Lane = { worker, waiters: new Map(), awaited: 0 };
       worker.on('message', (msg: { id: number }) => l.waiters.get(msg.id)?.(msg));
       worker.on('error', (err) => { for (const w of l.waiters.values()) w({ op: 'error', err }); l.waiters.clear(); lanes[i] = undefined as never; });
+      // After the listeners: adding a 'message' listener refs the worker's port again.
+      worker.unref();
       lanes[i] = l;
     }
     return lanes[i]!;
@@ -66,17 +78,22 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
     let failed: Error | undefined;
     let done: ((hex: Record<string, string>) => void) | undefined;
     let fail: ((err: Error) => void) | undefined;
+    const wake = () => { if (resume) { const r = resume; resume = undefined; letGo(l); r(); } };
+    let ending = false;
+    const ended = () => { if (ending) { ending = false; letGo(l); } };
     l.waiters.set(id, (msg) => {
       if (msg.op === 'ack') {
         outstanding -= msg.n;
-        if (resume && outstanding <= LOW_WATER) { const r = resume; resume = undefined; r(); }
+        if (outstanding <= LOW_WATER) wake();
       } else if (msg.op === 'digest') {
         l.waiters.delete(id);
+        ended();
         done?.(msg.hex);
       } else if (msg.op === 'error') {
         failed = msg.err;
+        ended();
         fail?.(msg.err);
-        resume?.();
+        wake();
       }
     });
     l.worker.postMessage({ id, op: 'start', algos });
@@ -89,18 +106,18 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
           ? buf.buffer as ArrayBuffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
         outstanding += ab.byteLength;
         l.worker.postMessage({ id, op: 'data', buf: ab }, [ab]);
-        if (outstanding > HIGH_WATER) return new Promise<void>((ok) => { resume = ok; });
+        if (outstanding > HIGH_WATER) return new Promise<void>((ok) => { hold(l); resume = ok; });
         return undefined;
       },
       end(): Promise<Record<string, string>> {
         if (failed) return Promise.reject(failed);
-        return new Promise((ok, ko) => { done = ok; fail = ko; l.worker.postMessage({ id, op: 'end' }); });
+        return new Promise((ok, ko) => { done = ok; fail = ko; ending = true; hold(l); l.worker.postMessage({ id, op: 'end' }); });
       },
-      abort() { l.waiters.delete(id); l.worker.postMessage({ id, op: 'abort' }); },
+      abort() { l.waiters.delete(id); wake(); ended(); l.worker.postMessage({ id, op: 'abort' }); },
     };
   }
 
-  function threadedHasher(): StreamHasher {
+  function threadedHasher<D>(algos: readonly string[]): StreamHasher<D> {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let total = 0;
@@ -111,13 +128,12 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
 
     const start = () => {
       started = true;
-      if (opts.workers === 1) {
+      if (algos.length === 2 && opts.workers === 1) {
         md5Inline = createHash('md5');
         lanesUsed = [remote(lane(0), ['sha512'])];
       } else {
-        const a = rr++ % opts.workers;
-        const b = (a + 1) % opts.workers;
-        lanesUsed = [remote(lane(a), ['md5']), remote(lane(b), ['sha512'])];
+        const first = rr++;
+        lanesUsed = algos.map((a, i) => remote(lane((first + i) % opts.workers), [a]));
       }
     };
     const flush = (): Promise<void> | undefined => {
@@ -147,7 +163,7 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
       },
       async digest() {
         if (!started) {
-          const h = inlineHasher();
+          const h = inlineHasher<D>(algos);
           for (const c of pending) h.update(c);
           pending = [];
           return h.digest();
@@ -155,14 +171,16 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
         await flush();
         const results = await Promise.all(lanesUsed.map((r) => r.end()));
         const hex = Object.assign({}, ...results) as Record<string, string>;
-        return { md5: md5Inline ? md5Inline.digest('hex') : hex.md5!, sha512: hex.sha512! };
+        if (md5Inline) hex.md5 = md5Inline.digest('hex');
+        return hex as D;
       },
       abort() { pending = []; for (const r of lanesUsed) r.abort(); },
     };
   }
 
   return {
-    hasher: () => (opts.workers <= 0 ? inlineHasher() : threadedHasher()),
+    hasher: () => (opts.workers <= 0 ? inlineHasher<Digests>(ALGOS) : threadedHasher<Digests>(ALGOS)),
+    md5Hasher: () => (opts.workers <= 0 ? inlineHasher<{ md5: string }>(['md5']) : threadedHasher<{ md5: string }>(['md5'])),
     async close() {
       await Promise.all(lanes.filter(Boolean).map((l) => l.worker.terminate()));
       lanes.length = 0;
