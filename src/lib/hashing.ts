@@ -178,9 +178,10 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
     };
   }
 
+  const hasherFor = <D>(algos: readonly string[]) => (opts.workers <= 0 ? inlineHasher<D>(algos) : threadedHasher<D>(algos));
   return {
-    hasher: () => (opts.workers <= 0 ? inlineHasher<Digests>(ALGOS) : threadedHasher<Digests>(ALGOS)),
-    md5Hasher: () => (opts.workers <= 0 ? inlineHasher<{ md5: string }>(['md5']) : threadedHasher<{ md5: string }>(['md5'])),
+    hasher: () => hasherFor<Digests>(ALGOS),
+    md5Hasher: () => hasherFor<{ md5: string }>(['md5']),
     async close() {
       await Promise.all(lanes.filter(Boolean).map((l) => l.worker.terminate()));
       lanes.length = 0;

@@ -1,11 +1,13 @@
 // API requests before background work. In the all-in-one the API, conductor, scheduler and the
 // agents share one event loop; a burst of creates would otherwise make every new request wait
 // behind the builds of the earlier ones. While the compute API is busy (a request in flight, from
-// its arrival — before authentication and body parsing — to its answer, or one answered less than
-// `graceMs` ago: the client is probably sending the next), new background
-// tasks (a placement and build, a delete on a host) wait and running ones pause at their
-// checkpoints — but one task moves every `starveMs` at least, so none ever stops. When the API
-// is idle they run side by side. Across processes (distributed mode) nothing waits.
+// its arrival — before authentication and body parsing — to its answer, or one answered less
+// than `graceMs` ago: the client is probably sending the next), new background tasks (a
+// placement and build, a delete on a host) wait and running ones pause at their checkpoints —
+// but one task moves every `starveMs` at least, so none ever stops. When the API is idle they
+// run side by side, up to `idleWidth`, let go a few per turn of the event loop. Across processes
+// (distributed mode) nothing waits.
+
 /** Tasks let go per turn of the event loop while the API is idle. */
 const RELEASE_BURST = 4;
 
@@ -64,7 +66,7 @@ export class Foreground {
     await new Promise<void>((r) => { this.#paused.push(r); this.#arm(this.#starveMs); });
   }
 
-  /** Lets waiting work go: everything when idle, one piece per starveMs when busy. */
+  /** Lets waiting work go: RELEASE_BURST per turn when idle, one piece per starveMs when busy. */
   #release(): void {
     if (this.#busy()) {
       if (Date.now() - this.#lastMove >= this.#starveMs) this.#moveOne();
