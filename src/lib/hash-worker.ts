@@ -2,11 +2,13 @@
 // ~700 MB/s, so an upload hashes one (or both) of them on worker threads while the request
 // thread reads the socket and writes the file. Messages:
 //   {id, op:'start', algos}  {id, op:'data', buf}  {id, op:'end'}  {id, op:'abort'}
-// answered with {id, op:'ack', n} per data message and {id, op:'digest', hex: {algo: hex}}.
+//   {id, op:'data', view, seq}: a view of shared memory, read in place
+// answered with {id, op:'ack', n} per data message ({id, op:'ack', n, seq} for a view: its
+// memory may then be reused) and {id, op:'digest', hex: {algo: hex}}.
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
-interface Msg { id: number; op: 'start' | 'data' | 'end' | 'abort'; algos?: string[]; buf?: ArrayBuffer }
+interface Msg { id: number; op: 'start' | 'data' | 'end' | 'abort'; algos?: string[]; buf?: ArrayBuffer; view?: Uint8Array; seq?: number }
 
 const streams = new Map<number, Map<string, Hash>>();
 
@@ -17,9 +19,9 @@ parentPort!.on('message', (m: Msg) => {
       break;
     case 'data': {
       const hashes = streams.get(m.id);
-      const view = new Uint8Array(m.buf!);
+      const view = m.view ?? new Uint8Array(m.buf!);
       if (hashes) for (const h of hashes.values()) h.update(view);
-      parentPort!.postMessage({ id: m.id, op: 'ack', n: view.byteLength });
+      parentPort!.postMessage({ id: m.id, op: 'ack', n: view.byteLength, seq: m.seq });
       break;
     }
     case 'end': {

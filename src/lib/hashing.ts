@@ -1,10 +1,13 @@
 // Digests of a stream, computed while it streams: MD5 and SHA-512 for image data (`checksum`,
 // `os_hash_value`), MD5 alone for object data (the ETag). One thread does ~362 MB/s for both
 // (measured: bench/image/README.md) and ~650 MB/s for MD5 alone, less than a request thread
-// can receive, so large streams hash on worker threads: for both digests with one worker,
-// SHA-512 runs there and MD5 on the request thread; with two or more each digest gets its own
-// thread; MD5 alone goes to a worker. Small streams (under INLINE_LIMIT) hash inline: posting
-// to a thread costs more than hashing a few hundred KiB.
+// can receive, so large streams hash on worker threads.
+// - Blocks in shared memory (hashBlock, fed by direct-io.ts's writer) are read by the workers
+//   where they lie: both digests on one worker, or a worker each when there are enough.
+// - Chunks (update) are batched and copied to the workers: for both digests with one worker,
+//   SHA-512 runs there and MD5 on the request thread (one copy fewer); with two or more each
+//   digest gets its own thread; MD5 alone goes to a worker. Small streams (under INLINE_LIMIT)
+//   hash inline: posting to a thread costs more than hashing a few hundred KiB.
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
@@ -13,6 +16,12 @@ export interface Digests { md5: string; sha512: string }
 export interface StreamHasher<D = Digests> {
   /** Feeds a chunk. Returns a promise when the hashing threads are behind: await it. */
   update(chunk: Buffer): Promise<void> | undefined;
+  /**
+   * Feeds bytes the caller will overwrite once the returned promise resolves. A block in shared
+   * memory (direct-io.ts's buffers) reaches the hashing threads without a copy. A stream is fed
+   * by update() or by hashBlock(), not both.
+   */
+  hashBlock(block: Buffer): Promise<void> | undefined;
   digest(): Promise<D>;
   abort(): void;
 }
@@ -34,8 +43,10 @@ const ALGOS = ['md5', 'sha512'] as const;
 /** The digests on the calling thread. */
 function inlineHasher<D>(algos: readonly string[]): StreamHasher<D> {
   const hashes = algos.map((a) => [a, createHash(a)] as const);
+  const update = (chunk: Buffer) => { for (const [, h] of hashes) h.update(chunk); return undefined; };
   return {
-    update(chunk) { for (const [, h] of hashes) h.update(chunk); return undefined; },
+    update,
+    hashBlock: update,
     async digest() { return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) as D; },
     abort() { /* nothing held */ },
   };
@@ -81,8 +92,15 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
     const wake = () => { if (resume) { const r = resume; resume = undefined; letGo(l); r(); } };
     let ending = false;
     const ended = () => { if (ending) { ending = false; letGo(l); } };
+    // shared blocks the worker has not read yet, by sequence number
+    const reading = new Map<number, () => void>();
+    let seq = 0;
+    const readAll = () => { for (const done of reading.values()) done(); reading.clear(); };
     l.waiters.set(id, (msg) => {
-      if (msg.op === 'ack') {
+      if (msg.op === 'ack' && msg.seq) {
+        reading.get(msg.seq)?.();
+        reading.delete(msg.seq);
+      } else if (msg.op === 'ack') {
         outstanding -= msg.n;
         if (outstanding <= LOW_WATER) wake();
       } else if (msg.op === 'digest') {
@@ -94,6 +112,7 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
         ended();
         fail?.(msg.err);
         wake();
+        readAll();
       }
     });
     l.worker.postMessage({ id, op: 'start', algos });
@@ -109,11 +128,20 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
         if (outstanding > HIGH_WATER) return new Promise<void>((ok) => { hold(l); resume = ok; });
         return undefined;
       },
+      /** A view of shared memory: the worker reads it in place; resolves once it has. */
+      postShared(view: Buffer): Promise<void> {
+        if (failed) throw failed;
+        const n = ++seq;
+        hold(l);
+        const read = new Promise<void>((ok) => reading.set(n, ok)).finally(() => letGo(l));
+        l.worker.postMessage({ id, op: 'data', view, seq: n });
+        return read;
+      },
       end(): Promise<Record<string, string>> {
         if (failed) return Promise.reject(failed);
         return new Promise((ok, ko) => { done = ok; fail = ko; ending = true; hold(l); l.worker.postMessage({ id, op: 'end' }); });
       },
-      abort() { l.waiters.delete(id); wake(); ended(); l.worker.postMessage({ id, op: 'abort' }); },
+      abort() { l.waiters.delete(id); wake(); ended(); readAll(); l.worker.postMessage({ id, op: 'abort' }); },
     };
   }
 
@@ -126,6 +154,15 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
     let md5Inline: Hash | undefined;
     let lanesUsed: Array<ReturnType<typeof remote>> = [];
 
+    // shared blocks need no copy per thread: a digest per worker while there are enough of them
+    let shared = false;
+    const startShared = () => {
+      started = shared = true;
+      const first = rr++;
+      lanesUsed = opts.workers >= algos.length
+        ? algos.map((a, i) => remote(lane((first + i) % opts.workers), [a]))
+        : [remote(lane(first % opts.workers), [...algos])];
+    };
     const start = () => {
       started = true;
       if (algos.length === 2 && opts.workers === 1) {
@@ -150,16 +187,25 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
       return blocking.length ? Promise.all(blocking).then(() => undefined) : undefined;
     };
 
+    const update = (chunk: Buffer): Promise<void> | undefined => {
+      total += chunk.length;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (!started) {
+        if (total <= INLINE_LIMIT) return undefined;
+        start();
+      }
+      return pendingBytes >= BATCH ? flush() : undefined;
+    };
+
     return {
-      update(chunk) {
-        total += chunk.length;
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (!started) {
-          if (total <= INLINE_LIMIT) return undefined;
-          start();
-        }
-        return pendingBytes >= BATCH ? flush() : undefined;
+      update,
+      hashBlock(block) {
+        if (!started && pending.length === 0 && block.buffer instanceof SharedArrayBuffer) startShared();
+        if (!shared || !(block.buffer instanceof SharedArrayBuffer)) return update(Buffer.from(block));
+        total += block.length;
+        const reads = lanesUsed.map((r) => r.postShared(block));
+        return reads.length === 1 ? reads[0] : Promise.all(reads).then(() => undefined);
       },
       async digest() {
         if (!started) {

@@ -27,7 +27,7 @@ export const imageConfig: ConfigSchema = {
   'image.quota_image_count_uploading': { type: 'integer', default: -1, min: -1, doc: 'Uploads/imports a project may run at once (-1: unlimited).' },
   'image.quota_overrides': { type: 'list', default: [], doc: 'Per-project limits, "<project_id>:<limit name>=<value>", e.g. "3f…:image_size_total=10240".' },
   'image.require_image_format_match': { type: 'boolean', default: true, doc: 'Refuse data of a bare image that does not look like its disk_format ([image_format] require_image_format_match).' },
-  'image.hash_workers': { type: 'integer', default: 1, min: 0, doc: 'Hashing threads: 0 hashes inline (~360 MB/s), 1 moves SHA-512 to a thread while the request thread does MD5 (the least CPU per byte, best on 2 cores), 2+ moves both off the request thread (more cores, several uploads).' },
+  'image.hash_workers': { type: 'integer', default: 1, min: 0, doc: 'Hashing threads: 0 hashes inline (~360 MB/s); 1 hashes uploads on a thread that reads the blocks being written in place (both digests); 2+ gives each digest a thread of its own (more cores, several uploads).' },
   'image.upload_stale_seconds': { type: 'integer', default: 120, min: 10, doc: 'An upload whose heartbeat is older than this is dead: its image goes back to queued.' },
   'image.notifications': { type: 'boolean', default: true, doc: 'Send image.* notifications on the bus.' },
 };

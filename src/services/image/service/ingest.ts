@@ -43,14 +43,13 @@ export async function ingest(opts: IngestOptions): Promise<Ingested> {
       if (size > opts.sizeCap) throw new PayloadTooLarge(`The incoming image is too large: more than ${opts.sizeCap} bytes`);
       opts.reservation.add(chunk.length);
       inspector?.feed(chunk);
-      const wait = hasher?.update(chunk);
-      if (wait) await wait;
       if (size >= nextProgress) { nextProgress += PROGRESS_EVERY; opts.onProgress?.(size); }
       yield chunk;
     }
   }
   try {
-    const added = await opts.store.add(opts.imageId, metered(), { signal: opts.signal });
+    // the store hands the hasher each block it writes: the bytes are copied once, into the block
+    const added = await opts.store.add(opts.imageId, metered(), { signal: opts.signal, tap: hasher && ((block) => hasher.hashBlock(block)) });
     const digests = hasher ? await hasher.digest() : undefined;
     return { url: added.url, size: added.size, digests, inspection: inspector?.inspect(added.size) };
   } catch (err) {

@@ -1,21 +1,19 @@
 // The filesystem store (glance_store's "file" driver): one file per image in a directory. Data
 // is written to a temporary file in the same directory and renamed into place when complete,
 // so a reader never sees half an image and a crash leaves at most a temporary file, which
-// init() removes.
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+// init() removes. Image data is written and read around the page cache (src/lib/direct-io.ts).
+import { constants } from 'node:fs';
+import { link, mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Conflict, NotFound } from '../../../lib/errors.ts';
 import { FileRangeStream } from '../../../lib/file-range-stream.ts';
+import { BLOCK, DirectWriter, openDirect } from '../../../lib/direct-io.ts';
 import type { ByteRange, ImageStore, StoreAddResult } from './image-store.ts';
 
 const TMP_PREFIX = '.partial-';
-/** Large writes and reads: fewer syscalls, which is where a streaming server spends its CPU. */
-const IO_CHUNK = 1 << 20;
 
 export function filesystemStore(id: string, opts: { dir: string; description?: string }): ImageStore {
   const dir = resolve(opts.dir);
@@ -46,17 +44,24 @@ export function filesystemStore(id: string, opts: { dir: string; description?: s
       if (!/^[A-Za-z0-9._-]+$/.test(imageId) || imageId.startsWith('.')) throw new NotFound(`Bad image id ${imageId}`);
       const final = join(dir, imageId);
       const tmp = join(dir, `${TMP_PREFIX}${imageId}-${randomBytes(6).toString('hex')}`);
+      const signal = addOpts.signal;
+      signal?.throwIfAborted();
+      const file = await DirectWriter.create(tmp, { tap: addOpts.tap });
       let size = 0;
-      const counted = async function* () {
-        for await (const chunk of data) { size += chunk.length; yield chunk; }
-      };
       try {
-        await pipeline(Readable.from(counted(), { objectMode: false, highWaterMark: IO_CHUNK }),
-          createWriteStream(tmp, { flags: 'wx', mode: 0o600, highWaterMark: IO_CHUNK }), { signal: addOpts.signal });
+        for await (const chunk of abortable(data, signal)) {
+          const disk = file.write(chunk);
+          if (disk) await disk;
+        }
+        size = await file.finish();
+        await file.close();
         // link() fails when the final name exists, so two writers cannot both win.
         await link(tmp, final).catch((err: NodeJS.ErrnoException) => {
           throw err.code === 'EEXIST' ? new Conflict(`Image ${imageId} already has data in store ${id}`) : err;
         });
+      } catch (err) {
+        await file.abort();
+        throw err;
       } finally {
         await unlink(tmp).catch(() => undefined);
       }
@@ -65,13 +70,13 @@ export function filesystemStore(id: string, opts: { dir: string; description?: s
 
     async get(url, range?: ByteRange) {
       // Opened here, so a vanished file is NotFound before the caller commits to a 200.
-      const fh = await open(pathOf(url), 'r').catch((err) => { throw isMissing(err) ? missing(url) : err; });
+      const { fh, direct } = await openDirect(pathOf(url), constants.O_RDONLY).catch((err) => { throw isMissing(err) ? missing(url) : err; });
       const size = (await fh.stat()).size;
       const start = range?.offset ?? 0;
       const end = range?.length !== undefined ? start + range.length - 1 : size - 1;
       if (end < start) { await fh.close(); return Readable.from([]); }
       // Piped to the response it reuses a few buffers: a large download allocates nothing per MiB.
-      return new FileRangeStream(fh, start, end);
+      return new FileRangeStream(fh, start, end, { direct });
     },
 
     async size(url) {
@@ -87,7 +92,31 @@ export function filesystemStore(id: string, opts: { dir: string; description?: s
     locate: fileUrl,
 
     properties() {
-      return { data_dir: dir, chunk_size: IO_CHUNK, thin_provisioning: false };
+      return { data_dir: dir, chunk_size: BLOCK, thin_provisioning: false };
     },
   };
+}
+
+/** The chunks of `data` until `signal` aborts: then the wait for the next chunk ends at once. */
+async function* abortable(data: AsyncIterable<Buffer>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  if (!signal) { yield* data; return; }
+  const it = data[Symbol.asyncIterator]();
+  // a fresh promise per chunk: racing every chunk against one long-lived promise would keep
+  // each chunk reachable from it until the upload ends
+  let stop: ((reason: unknown) => void) | undefined;
+  const onAbort = () => stop?.(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      signal.throwIfAborted();
+      const stopped = new Promise<never>((_, reject) => { stop = reject; });
+      const r = await Promise.race([it.next(), stopped]);
+      stop = undefined;
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    void it.return?.()?.catch?.(() => undefined);
+  }
 }

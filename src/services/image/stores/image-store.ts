@@ -2,6 +2,7 @@
 // plain data and never touches the database; the image service above it records locations.
 // Every implementation passes test/image/store-conformance.ts.
 import type { Readable } from 'node:stream';
+import type { BlockTap } from '../../../lib/direct-io.ts';
 
 export interface StoreAddResult {
   /** Opaque location URL to hand back to get/delete (e.g. file:///…/<image id>). */
@@ -30,9 +31,10 @@ export interface ImageStore {
    * Writes `data` as the content of `imageId`. Atomic: the data becomes readable only once it
    * is complete; when `data` errors, `signal` aborts or writing fails, nothing is left behind
    * and the promise rejects with that error. A second add for the same id rejects with
-   * Conflict while the first data exists.
+   * Conflict while the first data exists. `tap` sees every byte written, in order, in blocks
+   * that stay unchanged until the promise it returns resolves (the upload's hasher).
    */
-  add(imageId: string, data: AsyncIterable<Buffer>, opts?: { signal?: AbortSignal }): Promise<StoreAddResult>;
+  add(imageId: string, data: AsyncIterable<Buffer>, opts?: { signal?: AbortSignal; tap?: BlockTap }): Promise<StoreAddResult>;
   /** A stream of the data at `url` (a byte range of it); NotFound when there is none. */
   get(url: string, range?: ByteRange): Promise<Readable>;
   /** Size in bytes of the data at `url`; NotFound when there is none. */
