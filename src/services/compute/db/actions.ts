@@ -65,7 +65,7 @@ export class ActionRepo {
   }
 
   async eventStart(actionId: string, event: string, host: string | null): Promise<string> {
-    const now = new Date().toISOString();
+    const now = eventStamp();
     const id = newUuid();
     await this.#db.insertInto('instance_action_events').values({ id, action_id: actionId, event, start_time: now, finish_time: null, result: null, traceback: null, host, details: null }).execute();
     await this.#db.updateTable('instance_actions').set({ updated_at: now }).where('id', '=', actionId).execute();
@@ -84,4 +84,14 @@ export class ActionRepo {
     const now = new Date().toISOString();
     await this.#db.updateTable('instance_actions').set({ finish_time: now, updated_at: now }).where('id', '=', actionId).execute();
   }
+}
+
+/**
+ * Event start times strictly increase within a process: the conductor's and the scheduler's
+ * steps of one build often start in the same millisecond, and events list by start time.
+ */
+let lastEventMs = 0;
+function eventStamp(): string {
+  lastEventMs = Math.max(Date.now(), lastEventMs + 1);
+  return new Date(lastEventMs).toISOString();
 }

@@ -192,20 +192,24 @@ async function importToStores(deps: ImageDeps, ctx: RequestContext, task: Task, 
     }
     if (!first) throw new Error('The data could not be imported to any store');
     const virtualSize = first.inspection ? checkFormat(image.disk_format, first.inspection, first.size, deps.settings.requireFormatMatch) : null;
+    // the staged copy is no longer needed whatever happens next (a failure below removes it too)
+    if (req.method === 'glance-direct') await deps.staging.delete(deps.staging.locate(image.id)).catch(() => undefined);
     const ok = await inTransaction(deps.db, async (trx) => {
       const done = await setStatus(trx, image.id, ['importing'], {
         status: 'active', size: first.size, virtual_size: virtualSize, checksum: first.digests!.md5, os_hash_algo: 'sha512',
         os_hash_value: first.digests!.sha512, lock_token: null, lock_heartbeat: null,
       }, transfer.token);
-      if (done) for (const [i, w] of written.entries()) await addLocation(trx, image.id, { id: uuid(), store: w.store.id, url: w.data.url, metadata: { store: w.store.id } }, i);
-      return done;
+      if (!done) return false;
+      for (const [i, w] of written.entries()) await addLocation(trx, image.id, { id: uuid(), store: w.store.id, url: w.data.url, metadata: { store: w.store.id } }, i);
+      // one commit: whoever sees the image active sees the import finished, lock and task too
+      await setProperty(trx, image.id, FAILED, failed.join(','));
+      await setProperty(trx, image.id, IMPORTING, '');
+      await dropProperty(trx, image.id, IMPORT_TASK, task.id);
+      await setTaskStatus(trx, task.id, 'success', { result: { image_id: image.id }, message: '' });
+      return true;
     });
     if (!ok) throw new NotFound(`Image ${image.id} was deleted during the import`);
     reservation.release(true);
-    await setProperty(deps.db, image.id, FAILED, failed.join(','));
-    await setProperty(deps.db, image.id, IMPORTING, '');
-    if (req.method === 'glance-direct') await deps.staging.delete(deps.staging.locate(image.id)).catch(() => undefined);
-    await setTaskStatus(deps.db, task.id, 'success', { result: { image_id: image.id }, message: '' });
     const after = await getImage(deps.db, image.id);
     if (after) deps.notify(ctx, 'image.activate', after);
   } catch (err) {
