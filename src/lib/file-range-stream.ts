@@ -62,8 +62,8 @@ export class FileRangeStream extends Readable {
   }
 
   async #pump(dest: Writable, end: boolean): Promise<void> {
-    // Reads run ahead of the socket, up to POOL at once: a disk (O_DIRECT bypasses read-ahead)
-    // is faster with a few requests queued. Block k covers [base + k*BLOCK, …).
+    // With O_DIRECT, reads run ahead of the socket, up to POOL at once: the disk is faster with
+    // a few requests queued. Block k covers [base + k*BLOCK, …).
     const first = this.#pos;
     const base = this.#direct ? first - (first % ALIGN) : first;
     const blocks = Math.max(0, Math.ceil((this.#end + 1 - base) / BLOCK));
@@ -75,8 +75,10 @@ export class FileRangeStream extends Readable {
     const wake = () => { const w = waiting; waiting = undefined; w?.(); };
     // a buffer comes back when the socket has taken its bytes; after the pump, to the shared pool
     const release = (buf: Buffer) => { if (pumping) { free.push(buf); wake(); } else giveBuffer(buf); };
+    // From the page cache one read at a time is cheapest; from the disk (O_DIRECT) reads queue.
+    const ahead = this.#direct ? POOL : 1;
     const issue = () => {
-      while (free.length > 0 && issued < blocks) {
+      while (free.length > 0 && issued < blocks && reads.length < ahead) {
         const buf = free.pop()!;
         const at = base + issued * BLOCK;
         const skip = issued === 0 ? first - base : 0;

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFound, BlobTooLarge, type BlobInfo, type ObjectBackend, type WriteOptions } from './backend.ts';
 import { FileRangeStream } from '../../../lib/file-range-stream.ts';
-import { BLOCK, DirectWriter, openDirect } from '../../../lib/direct-io.ts';
 import { createHasherPool, type HasherPool } from '../../../lib/hashing.ts';
 
 export interface FsBackendOptions {
@@ -21,8 +20,10 @@ export interface FsBackendOptions {
   hashWorkers?: number;
 }
 
-/** Objects smaller than this are written from memory in one go; larger ones stream. */
+/** Bytes gathered before one writev: big writes, and reading the next batch overlaps the write. */
 const BATCH = 1 << 20;
+/** Writes in flight at once: the socket keeps being read while the disk catches up. */
+const IN_FLIGHT = 4;
 
 export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
   const dataDir = join(opts.root, 'data');
@@ -48,6 +49,17 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
 
   async function syncDir(dir: string) {
     if (fsync) await (await dirHandle(dir)).sync();
+  }
+
+  /** Writes `bufs` at `position` (positional, so several writes may be in flight at once). */
+  async function writeAll(fh: FileHandle, bufs: Buffer[], position: number) {
+    const total = bufs.reduce((n, b) => n + b.length, 0);
+    let done = (await fh.writev(bufs, position)).bytesWritten;
+    // Regular files practically never write short, but the contract allows it.
+    if (done < total) {
+      const all = Buffer.concat(bufs);
+      while (done < total) done += (await fh.write(all, done, total - done, position + done)).bytesWritten;
+    }
   }
 
   /**
@@ -93,54 +105,61 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
       const tmp = join(tmpDir, newId());
       const hash = hashers.md5Hasher();
       let size = 0;
-      // The first BATCH bytes are held: an object smaller than that is written in one go, in
-      // the page cache; a larger one streams to a file around it (direct-io.ts), and the hashing
-      // thread reads each block of that file where it lies.
-      let file: DirectWriter | undefined;
-      const batch: Buffer[] = [];
+      // opened on the first byte: an empty object costs no file at all
+      let fh: FileHandle | undefined;
+      const pending: Array<Promise<void>> = [];
       try {
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        let written = 0;
         for await (const chunk of source) {
           if (chunk.length === 0) continue;
           size += chunk.length;
           if (size > wopts.maxSize) throw new BlobTooLarge();
-          if (!file) {
-            batch.push(chunk);
-            if (size < BATCH) continue;
-            file = await DirectWriter.create(tmp, { tap: (block) => hash.hashBlock(block) });
-            for (const held of batch.splice(0)) await file.write(held);
-            continue;
+          const behind = hash.update(chunk);
+          if (behind) await behind;
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          if (batchBytes >= BATCH) {
+            fh ??= await open(tmp, 'wx');
+            if (pending.length >= IN_FLIGHT) await pending.shift();
+            const p = writeAll(fh, batch, written);
+            p.catch(() => {}); // awaited below; keeps an early failure from being "unhandled"
+            pending.push(p);
+            written += batchBytes;
+            batch = [];
+            batchBytes = 0;
           }
-          const disk = file.write(chunk);
-          if (disk) await disk;
         }
-        if (!file) for (const held of batch) hash.update(held);
+        while (pending.length) await pending.shift();
         if (size === 0) return { id: null, size: 0, md5: (await hash.digest()).md5 };
-        if (!file) return { id: await writeSmall(tmp, batch), size, md5: (await hash.digest()).md5 };
-        await file.finish();
+        if (!fh) return { id: await writeSmall(tmp, batch), size, md5: (await hash.digest()).md5 };
+        if (batch.length > 0) await writeAll(fh, batch, written);
         const { md5 } = await hash.digest();
-        if (fsync) await file.datasync();
-        await file.close();
+        if (fsync) await fh.datasync();
+        const handle = fh;
+        fh = undefined;
+        await handle.close();
         return { id: await place(tmp), size, md5 };
       } catch (err) {
         hash.abort();
-        await file?.abort();
+        await Promise.allSettled(pending);
+        if (fh) await fh.close().catch(() => {});
         await rm(tmp, { force: true });
         throw err;
       }
     },
 
     async read(id, start, end): Promise<Readable> {
-      // a large range is read around the page cache, as it was written
-      const large = end - start + 1 >= BLOCK;
-      let opened: { fh: FileHandle; direct: boolean };
+      let fh: FileHandle;
       try {
-        opened = large ? await openDirect(pathOf(id), constants.O_RDONLY) : { fh: await open(pathOf(id), constants.O_RDONLY), direct: false };
+        fh = await open(pathOf(id), constants.O_RDONLY);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFound(id);
         throw err;
       }
       // Once open, the data stays readable even if a newer write unlinks the blob meanwhile.
-      return new FileRangeStream(opened.fh, start, end, { direct: opened.direct });
+      return new FileRangeStream(fh, start, end);
     },
 
     async readBuffer(id, start, end): Promise<Buffer> {
