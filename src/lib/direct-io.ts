@@ -23,11 +23,15 @@ const PER_SLAB = 4;
 /** Writes in flight per file: the socket keeps being read while the disk takes the last MiB. */
 const IN_FLIGHT = 3;
 
+/** Idle buffers kept for the next transfer; past this, returned ones are left to the GC. */
+const MAX_IDLE = 16;
+
 const free: Buffer[] = [];
 
 /**
  * A page-aligned BLOCK-sized buffer, for as long as the caller holds it. The pool grows with
- * the number of transfers at once and keeps what it grew (4 MiB per concurrent large transfer).
+ * the number of transfers at once (4 MiB each) and keeps up to MAX_IDLE buffers when they end;
+ * a slab is freed once none of its buffers is held or kept.
  */
 export function takeBuffer(): Buffer {
   if (free.length === 0) {
@@ -38,7 +42,7 @@ export function takeBuffer(): Buffer {
 }
 
 export function giveBuffer(buf: Buffer): void {
-  free.push(buf);
+  if (free.length < MAX_IDLE) free.push(buf);
 }
 
 /** Opens with O_DIRECT where the filesystem allows it (tmpfs refuses with EINVAL). */
