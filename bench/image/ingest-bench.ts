@@ -57,7 +57,7 @@ try {
       await store.delete(r.url);
     }
     await pool.close();
-    const name = workers === 0 ? '0: both inline' : workers === 1 ? '1: SHA-512 on a thread, MD5 inline' : `${workers}: MD5 and SHA-512 on threads`;
+    const name = workers === 0 ? '0: both inline' : workers === 1 ? '1: both on one thread, blocks read in place' : `${workers}: MD5 and SHA-512 on threads of their own`;
     // The request thread cannot go faster than its own CPU allows, nor the process than 2 cores.
     const bound = 1000 / Math.max(median(mainCpu), median(allCpu) / 2);
     console.log(`| ${name} | ${median(rates).toFixed(0)} | ${rates.map((x) => x.toFixed(0)).join(', ')} | ${median(mainCpu).toFixed(2)} | ${median(allCpu).toFixed(2)} | ${bound.toFixed(0)} |`);

@@ -9,7 +9,7 @@
 // O_DIRECT wants aligned memory, offsets and lengths. JavaScript cannot align a Buffer, but
 // WebAssembly memory starts on a page boundary, so the buffers are 1 MiB slices of it. Files
 // are written in whole buffers; the last one is padded to the alignment and the file truncated
-// to its size. A filesystem without O_DIRECT (tmpfs) gets the same code with buffered I/O.
+// to its size. A filesystem without O_DIRECT gets the same code with buffered I/O.
 // The memory is shared, so a hashing thread reads each block where it lies (a writer's `tap`):
 // the request thread copies a byte once, from the socket's chunk into the block.
 import { constants } from 'node:fs';
@@ -45,7 +45,7 @@ export function giveBuffer(buf: Buffer): void {
   if (free.length < MAX_IDLE) free.push(buf);
 }
 
-/** Opens with O_DIRECT where the filesystem allows it (tmpfs refuses with EINVAL). */
+/** Opens with O_DIRECT where the filesystem allows it (one that cannot refuses with EINVAL). */
 export async function openDirect(path: string, flags: number, mode?: number): Promise<{ fh: FileHandle; direct: boolean }> {
   try {
     return { fh: await open(path, flags | constants.O_DIRECT, mode), direct: true };
@@ -86,8 +86,6 @@ export class DirectWriter {
     return new DirectWriter(fh, direct, opts.tap);
   }
 
-  get size(): number { return this.#pos + this.#fill; }
-
   /** Copies `chunk` in. Returns a promise when the disk is behind: await it before the next. */
   write(chunk: Uint8Array): Promise<void> | undefined {
     if (this.#failed) throw this.#failed;
@@ -107,7 +105,7 @@ export class DirectWriter {
   /** Writes what is left and sets the file's size. Returns the size. */
   async finish(): Promise<number> {
     if (this.#failed) throw this.#failed;
-    const size = this.size;
+    const size = this.#pos + this.#fill;
     if (this.#fill > 0) {
       // O_DIRECT writes whole aligned blocks: pad the last one, then cut the file to size
       const len = this.#direct ? Math.ceil(this.#fill / ALIGN) * ALIGN : this.#fill;
@@ -118,8 +116,6 @@ export class DirectWriter {
     if (this.#direct && size % ALIGN !== 0) await this.#fh.truncate(size);
     return size;
   }
-
-  datasync(): Promise<void> { return this.#fh.datasync(); }
 
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -35,24 +35,23 @@ export class FileRangeStream extends Readable {
     if (remaining <= 0) { this.push(null); return; }
     // a pushed buffer belongs to the reader: a pooled one is read into, then copied out
     const buf = this.#direct ? takeBuffer() : Buffer.allocUnsafe(Math.min(Math.max(size, BLOCK), remaining));
-    this.#next(buf).then((view) => {
+    const at = this.#direct ? this.#pos - (this.#pos % ALIGN) : this.#pos;
+    this.#readAt(buf, at, this.#pos - at).then((view) => {
+      if (view) this.#pos += view.length;
       if (this.#direct) { const copy = view && Buffer.from(view); giveBuffer(buf); view = copy; }
       this.push(view ?? null);
     }, (err) => { if (this.#direct) giveBuffer(buf); this.destroy(err); });
   }
 
-  /** Reads the next bytes of the range into `buf`: the part of it that holds them, or none at the end. */
-  async #next(buf: Buffer): Promise<Buffer | undefined> {
-    const want = this.#end - this.#pos + 1;
-    if (want <= 0) return undefined;
-    // O_DIRECT reads whole aligned blocks: start at the block that holds #pos
-    const skip = this.#direct ? this.#pos % ALIGN : 0;
-    const len = this.#direct ? Math.min(buf.length, Math.ceil((skip + want) / ALIGN) * ALIGN) : Math.min(buf.length, want);
-    const { bytesRead } = await this.#fh.read(buf, 0, len, this.#pos - skip);
-    if (bytesRead <= skip) return undefined;
-    const got = Math.min(bytesRead - skip, want);
-    this.#pos += got;
-    return buf.subarray(skip, skip + got);
+  /**
+   * Reads into `buf` from file offset `at` (aligned for O_DIRECT, which reads whole aligned
+   * blocks): the part of `buf` that holds range bytes, from `skip` on, or none past the end.
+   */
+  async #readAt(buf: Buffer, at: number, skip: number): Promise<Buffer | undefined> {
+    const upto = Math.min(buf.length, this.#end + 1 - at);
+    const len = this.#direct ? Math.min(buf.length, Math.ceil(upto / ALIGN) * ALIGN) : upto;
+    const { bytesRead } = await this.#fh.read(buf, 0, len, at);
+    return bytesRead > skip ? buf.subarray(skip, Math.min(bytesRead, upto)) : undefined;
   }
 
   override pipe<T extends NodeJS.WritableStream>(dest: T, opts?: { end?: boolean }): T {
@@ -80,11 +79,7 @@ export class FileRangeStream extends Readable {
     const issue = () => {
       while (free.length > 0 && issued < blocks && reads.length < ahead) {
         const buf = free.pop()!;
-        const at = base + issued * BLOCK;
-        const skip = issued === 0 ? first - base : 0;
-        const upto = this.#end + 1 - at;
-        const len = this.#direct ? Math.min(BLOCK, Math.ceil(upto / ALIGN) * ALIGN) : Math.min(BLOCK, upto);
-        const view = this.#fh.read(buf, 0, len, at).then(({ bytesRead }) => (bytesRead > skip ? buf.subarray(skip, Math.min(bytesRead, upto)) : undefined));
+        const view = this.#readAt(buf, base + issued * BLOCK, issued === 0 ? first - base : 0);
         view.catch(() => undefined); // awaited in order below
         reads.push({ buf, view });
         issued++;

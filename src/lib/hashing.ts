@@ -203,7 +203,6 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
       hashBlock(block) {
         if (!started && pending.length === 0 && block.buffer instanceof SharedArrayBuffer) startShared();
         if (!shared || !(block.buffer instanceof SharedArrayBuffer)) return update(Buffer.from(block));
-        total += block.length;
         const reads = lanesUsed.map((r) => r.postShared(block));
         return reads.length === 1 ? reads[0] : Promise.all(reads).then(() => undefined);
       },
