@@ -117,6 +117,11 @@ export class DirectWriter {
     return size;
   }
 
+  /** Flushes the file's data and size to stable storage (after finish). */
+  async datasync(): Promise<void> {
+    await this.#fh.datasync();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,14 +1,17 @@
-// The filesystem backend. A write goes to tmp/<id>, MD5 computed on the way, is fsynced, then
-// renamed to data/<aa>/<id> and the directory fsynced: a crash at any point leaves either
-// no blob or a complete one, never a partial file under data/. Blobs are immutable; a copy is a
-// hard link. One process owns a data directory (recover() empties tmp/).
+// The filesystem backend. A write goes to tmp/<id>, MD5 computed on the way, is renamed to
+// data/<aa>/<id>, and then its data and its directory entry are fsynced together. A blob is an
+// object only once a committed row names it, and the row is written after both fsyncs: a crash at
+// any point leaves either a complete object or none (a partial blob is an orphan, which recovery
+// removes). Large blobs are written around the page cache (direct-io.ts). Blobs are immutable; a
+// copy is a hard link. One process owns a data directory (recover() empties tmp/).
 import { randomUUID } from 'node:crypto';
 import { closeSync, constants, fdatasync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFound, BlobTooLarge, type BlobInfo, type ObjectBackend, type WriteOptions } from './backend.ts';
 import { FileRangeStream } from '../../../lib/file-range-stream.ts';
+import { BLOCK, DirectWriter, openDirect } from '../../../lib/direct-io.ts';
 import { createHasherPool, type HasherPool } from '../../../lib/hashing.ts';
 
 export interface FsBackendOptions {
@@ -20,10 +23,8 @@ export interface FsBackendOptions {
   hashWorkers?: number;
 }
 
-/** Bytes gathered before one writev: big writes, and reading the next batch overlaps the write. */
+/** Objects smaller than this are written from memory in one go; larger ones stream. */
 const BATCH = 1 << 20;
-/** Writes in flight at once: the socket keeps being read while the disk catches up. */
-const IN_FLIGHT = 4;
 
 export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
   const dataDir = join(opts.root, 'data');
@@ -51,21 +52,10 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
     if (fsync) await (await dirHandle(dir)).sync();
   }
 
-  /** Writes `bufs` at `position` (positional, so several writes may be in flight at once). */
-  async function writeAll(fh: FileHandle, bufs: Buffer[], position: number) {
-    const total = bufs.reduce((n, b) => n + b.length, 0);
-    let done = (await fh.writev(bufs, position)).bytesWritten;
-    // Regular files practically never write short, but the contract allows it.
-    if (done < total) {
-      const all = Buffer.concat(bufs);
-      while (done < total) done += (await fh.write(all, done, total - done, position + done)).bytesWritten;
-    }
-  }
-
   /**
-   * A small blob (all of it in memory already): create, write, close and rename are page-cache
+   * A small blob (all of it in memory already): create, write and close are page-cache
    * operations done synchronously, a few microseconds each instead of a thread-pool round trip
-   * apiece; only the two fsyncs go to the thread pool.
+   * apiece; only the fsyncs go to the thread pool.
    */
   async function writeSmall(tmp: string, bufs: Buffer[]): Promise<string> {
     const fd = openSync(tmp, 'wx');
@@ -76,27 +66,30 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
         const all = Buffer.concat(bufs);
         while (done < total) done += writeSync(fd, all, done, total - done);
       }
-      if (fsync) await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      return await place(tmp, () => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve()))));
     } finally {
       closeSync(fd);
     }
-    const id = newId();
-    const dest = pathOf(id);
-    const dir = join(dest, '..');
-    await dirHandle(dir);
-    renameSync(tmp, dest);
-    await syncDir(dir);
-    return id;
   }
 
-  /** Moves a finished temp file into place under a fresh id. */
-  async function place(tmp: string): Promise<string> {
+  /**
+   * Moves a written temp file into place under a fresh id, then syncs its data and its directory
+   * entry together: two fsyncs at once rather than one after the other. Until a row names the
+   * blob it is nobody's object, so a crash before both are done leaves at worst an orphan, which
+   * recovery removes; the row is committed only after this returns.
+   */
+  async function place(tmp: string, syncData: () => Promise<void>): Promise<string> {
     const id = newId();
     const dest = pathOf(id);
     const dir = join(dest, '..');
-    await dirHandle(dir);
-    await rename(tmp, dest);
-    await syncDir(dir);
+    const dh = await dirHandle(dir);
+    renameSync(tmp, dest);
+    try {
+      if (fsync) await Promise.all([syncData(), dh.sync()]);
+    } catch (err) {
+      await rm(dest, { force: true });
+      throw err;
+    }
     return id;
   }
 
@@ -105,61 +98,54 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
       const tmp = join(tmpDir, newId());
       const hash = hashers.md5Hasher();
       let size = 0;
-      // opened on the first byte: an empty object costs no file at all
-      let fh: FileHandle | undefined;
-      const pending: Array<Promise<void>> = [];
+      // The first BATCH bytes are held: an object smaller than that is written in one go, in
+      // the page cache; a larger one streams to a file around it (direct-io.ts), and the hashing
+      // thread reads each block of that file where it lies.
+      let file: DirectWriter | undefined;
+      const batch: Buffer[] = [];
       try {
-        let batch: Buffer[] = [];
-        let batchBytes = 0;
-        let written = 0;
         for await (const chunk of source) {
           if (chunk.length === 0) continue;
           size += chunk.length;
           if (size > wopts.maxSize) throw new BlobTooLarge();
-          const behind = hash.update(chunk);
-          if (behind) await behind;
-          batch.push(chunk);
-          batchBytes += chunk.length;
-          if (batchBytes >= BATCH) {
-            fh ??= await open(tmp, 'wx');
-            if (pending.length >= IN_FLIGHT) await pending.shift();
-            const p = writeAll(fh, batch, written);
-            p.catch(() => {}); // awaited below; keeps an early failure from being "unhandled"
-            pending.push(p);
-            written += batchBytes;
-            batch = [];
-            batchBytes = 0;
+          if (!file) {
+            batch.push(chunk);
+            if (size < BATCH) continue;
+            file = await DirectWriter.create(tmp, { tap: (block) => hash.hashBlock(block) });
+            for (const held of batch.splice(0)) await file.write(held);
+            continue;
           }
+          const disk = file.write(chunk);
+          if (disk) await disk;
         }
-        while (pending.length) await pending.shift();
+        if (!file) for (const held of batch) hash.update(held);
         if (size === 0) return { id: null, size: 0, md5: (await hash.digest()).md5 };
-        if (!fh) return { id: await writeSmall(tmp, batch), size, md5: (await hash.digest()).md5 };
-        if (batch.length > 0) await writeAll(fh, batch, written);
+        if (!file) return { id: await writeSmall(tmp, batch), size, md5: (await hash.digest()).md5 };
+        await file.finish();
         const { md5 } = await hash.digest();
-        if (fsync) await fh.datasync();
-        const handle = fh;
-        fh = undefined;
-        await handle.close();
-        return { id: await place(tmp), size, md5 };
+        const id = await place(tmp, () => file!.datasync());
+        await file.close();
+        return { id, size, md5 };
       } catch (err) {
         hash.abort();
-        await Promise.allSettled(pending);
-        if (fh) await fh.close().catch(() => {});
+        await file?.abort();
         await rm(tmp, { force: true });
         throw err;
       }
     },
 
     async read(id, start, end): Promise<Readable> {
-      let fh: FileHandle;
+      // a large range is read around the page cache, as it was written
+      const large = end - start + 1 >= BLOCK;
+      let opened: { fh: FileHandle; direct: boolean };
       try {
-        fh = await open(pathOf(id), constants.O_RDONLY);
+        opened = large ? await openDirect(pathOf(id), constants.O_RDONLY) : { fh: await open(pathOf(id), constants.O_RDONLY), direct: false };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFound(id);
         throw err;
       }
       // Once open, the data stays readable even if a newer write unlinks the blob meanwhile.
-      return new FileRangeStream(fh, start, end);
+      return new FileRangeStream(opened.fh, start, end, { direct: opened.direct });
     },
 
     async readBuffer(id, start, end): Promise<Buffer> {
