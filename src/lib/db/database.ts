@@ -2,12 +2,19 @@
 import { Kysely } from 'kysely';
 import type { Logger } from '../log.ts';
 import { adaptDatabaseSync, ImmediateSqliteDialect, openSqliteFile } from './sqlite.ts';
-import { parseDatabaseUrl, redact, schemaNameFor, type DialectName } from './url.ts';
+import { walCommitSync } from './commit-sync.ts';
+import { parseDatabaseUrl, redact, schemaNameFor, SQLITE_MEMORY, type DialectName } from './url.ts';
 import { PortableValuesPlugin } from './values.ts';
 
 export interface Database {
   db: Kysely<any>;
   dialect: DialectName;
+  /**
+   * Resolves once every commit made before the call is on disk. PostgreSQL commits are durable
+   * when they return; SQLite runs at synchronous=NORMAL and syncs its log here, off the event
+   * loop and shared by the callers of the moment (commit-sync.ts).
+   */
+  syncCommits(): Promise<void>;
   /** Releases the file / pool. Idempotent. */
   close(): Promise<void>;
 }
@@ -30,13 +37,16 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions): Prom
 
   if (parsed.dialect === 'sqlite') {
     const raw = openSqliteFile(parsed.filename);
-    const database = adaptDatabaseSync(raw);
+    const commits = parsed.filename === SQLITE_MEMORY ? undefined : walCommitSync(raw, parsed.filename);
+    const database = adaptDatabaseSync(raw, commits?.afterStatement);
     const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }), plugins });
     log?.debug({ file: parsed.filename }, 'opened SQLite database');
     return {
       db,
       dialect: 'sqlite',
+      syncCommits: commits ? commits.sync : async () => {},
       close: once(async () => {
+        await commits?.close();
         await db.destroy();
         database.close(); // destroy() skips close() when no query ever ran
       }),
@@ -55,7 +65,7 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions): Prom
     throw new Error(`Cannot open PostgreSQL database ${redact(parsed.connectionString)}: ${(err as Error).message}`, { cause: err });
   }
   log?.debug({ url: redact(parsed.connectionString), schema }, 'opened PostgreSQL database');
-  return { db, dialect: 'postgres', close: once(() => db.destroy()) };
+  return { db, dialect: 'postgres', syncCommits: async () => {}, close: once(() => db.destroy()) };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -31,18 +31,24 @@ function plainRows(rows: unknown[]): unknown[] {
   return rows.map((row) => ({ ...(row as object) }));
 }
 
-function adaptStatement(stmt: StatementSync): SqliteStatement {
+function adaptStatement(stmt: StatementSync, after: () => void): SqliteStatement {
   const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
   return {
     // A statement that yields columns (SELECT, PRAGMA, INSERT … RETURNING) is read with all().
     reader: stmt.columns().length > 0,
-    all: (parameters) => plainRows(stmt.all(...params(parameters))),
+    all: (parameters) => {
+      const rows = plainRows(stmt.all(...params(parameters)));
+      after();
+      return rows;
+    },
     run: (parameters) => {
       const { changes, lastInsertRowid } = stmt.run(...params(parameters));
+      after();
       return { changes, lastInsertRowid };
     },
     iterate: function* (parameters) {
       for (const row of stmt.iterate(...params(parameters))) yield { ...(row as object) };
+      after();
     },
   };
 }
@@ -50,15 +56,18 @@ function adaptStatement(stmt: StatementSync): SqliteStatement {
 /** Prepared statements kept per SQL text: services run the same few hundred queries all day. */
 const STATEMENT_CACHE_MAX = 1000;
 
-/** The better-sqlite3-shaped wrapper; close() is idempotent because both Kysely and we call it. */
-export function adaptDatabaseSync(raw: DatabaseSync): SqliteDatabase {
+/**
+ * The better-sqlite3-shaped wrapper; close() is idempotent because both Kysely and we call it.
+ * `afterStatement` runs after each statement (a CommitSync notes what is committed).
+ */
+export function adaptDatabaseSync(raw: DatabaseSync, afterStatement: () => void = () => {}): SqliteDatabase {
   let cache = new Map<string, SqliteStatement>();
   return {
     prepare: (sql) => {
       let stmt = cache.get(sql);
       if (!stmt) {
         if (cache.size >= STATEMENT_CACHE_MAX) cache = new Map();
-        stmt = adaptStatement(raw.prepare(sql));
+        stmt = adaptStatement(raw.prepare(sql), afterStatement);
         cache.set(sql, stmt);
       }
       return stmt;

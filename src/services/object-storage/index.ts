@@ -2,7 +2,6 @@
 // objects in the service's database, object data as immutable blobs on the filesystem.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { defineService } from '../../lib/service.ts';
 import { constraintsFrom, objectStorageConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
@@ -27,13 +26,14 @@ export default defineService({
     const root = join(dataDir, 'object-storage');
     mkdirSync(root, { recursive: true });
     const fsync = config.bool('object_storage.fsync');
-    // The row is the object: with fsync on, a 201 means the commit is on disk too (the shared
-    // default, synchronous=NORMAL in WAL mode, may lose the last commits on power loss).
-    if (fsync && db.dialect === 'sqlite') await sql`PRAGMA synchronous = FULL`.execute(db.db);
     const policy = makePolicy(objectStoragePolicies);
     const deps: SwiftDeps = {
       db: db.db,
       backend: createFsBackend({ root, fsync }),
+      // The row is the object: with fsync on, a reply to a write waits for its commit to be on
+      // disk (the shared default, synchronous=NORMAL in WAL mode, alone may lose the last commits
+      // on power loss).
+      syncCommits: fsync ? db.syncCommits : async () => {},
       policy,
       constraints: constraintsFrom(config),
       config,

@@ -58,6 +58,8 @@ export function swiftRoutes(deps: SwiftDeps, prefix: string): Route[] {
     let res: SwiftResponse;
     try {
       res = await dispatch(deps, req);
+      // a write is acknowledged only once it would survive a power cut
+      if (req.method !== 'GET' && req.method !== 'HEAD') await deps.syncCommits();
     } catch (err) {
       if (err instanceof CloudError && err.status < 500) {
         res = faultResponse(err);

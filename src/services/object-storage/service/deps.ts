@@ -10,6 +10,8 @@ import type { TimestampSource } from './timestamp.ts';
 export interface SwiftDeps {
   db: Kysely<any>;
   backend: ObjectBackend;
+  /** Resolves once every commit made so far is on disk: a write's reply waits for it. */
+  syncCommits(): Promise<void>;
   policy: PolicyCheck;
   constraints: Constraints;
   config: Config;
