@@ -82,10 +82,10 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
     const id = newId();
     const dest = pathOf(id);
     const dir = join(dest, '..');
-    const dh = await dirHandle(dir);
+    await dirHandle(dir); // makes the directory, the first time
     renameSync(tmp, dest);
     try {
-      if (fsync) await Promise.all([syncData(), dh.sync()]);
+      await Promise.all([fsync ? syncData() : undefined, syncDir(dir)]);
     } catch (err) {
       await rm(dest, { force: true });
       throw err;
