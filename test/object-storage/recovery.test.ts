@@ -26,7 +26,7 @@ test('recovery unlinks queued garbage and, after an unclean stop, unreferenced b
     const defaults = Object.fromEntries(Object.entries(objectStorageConfig).map(([k, v]) => [k, v.default]));
     const config = new Config(defaults);
     const deps: SwiftDeps = {
-      db: database.db, backend: createFsBackend({ root }), syncCommits: database.syncCommits, policy: { authorize() {}, isRegistered: () => true },
+      db: database.db, backend: createFsBackend({ root }), syncCommits: database.durableCommits(), policy: { authorize() {}, isRegistered: () => true },
       constraints: constraintsFrom(config), config, ts: createTimestampSource(), log: silentLogger(), now: () => Date.now() / 1000,
     };
     await recover(deps, root);

@@ -24,10 +24,11 @@ test('writes are answered after their commit is synced; reads do not wait', asyn
   await migrate(database, migrations);
   const config = new Config(Object.fromEntries(Object.entries(objectStorageConfig).map(([k, v]) => [k, v.default])));
   const syncs: Array<() => void> = [];
+  const durable = database.durableCommits();
   const deps: SwiftDeps = {
     db: database.db, backend: createFsBackend({ root }), policy: { authorize() {}, isRegistered: () => true },
     // each sync waits until the test lets it go, then really syncs
-    syncCommits: () => new Promise<void>((resolve) => syncs.push(resolve)).then(database.syncCommits),
+    syncCommits: () => new Promise<void>((resolve) => syncs.push(resolve)).then(durable),
     constraints: constraintsFrom(config), config, ts: createTimestampSource(), log: silentLogger(), now: () => Date.now() / 1000,
   };
   t.after(async () => { await deps.backend.close?.(); await database.close(); rmSync(root, { recursive: true, force: true }); });

@@ -2,7 +2,7 @@
 import { Kysely } from 'kysely';
 import type { Logger } from '../log.ts';
 import { adaptDatabaseSync, ImmediateSqliteDialect, openSqliteFile } from './sqlite.ts';
-import { walCommitSync } from './commit-sync.ts';
+import { walCommitSync, type CommitSync } from './commit-sync.ts';
 import { parseDatabaseUrl, redact, schemaNameFor, SQLITE_MEMORY, type DialectName } from './url.ts';
 import { PortableValuesPlugin } from './values.ts';
 
@@ -10,11 +10,13 @@ export interface Database {
   db: Kysely<any>;
   dialect: DialectName;
   /**
-   * Resolves once every commit made before the call is on disk. PostgreSQL commits are durable
-   * when they return; SQLite runs at synchronous=NORMAL and syncs its log here, off the event
-   * loop and shared by the callers of the moment (commit-sync.ts).
+   * Starts watching this connection's commits and returns `sync`, which resolves once every
+   * commit made before its call is on disk. PostgreSQL commits are durable when they return;
+   * SQLite runs at synchronous=NORMAL, and `sync` fdatasyncs its log off the event loop, once for
+   * the callers of the moment (commit-sync.ts). Call it at start-up, outside any transaction;
+   * until then no statement pays for the watching.
    */
-  syncCommits(): Promise<void>;
+  durableCommits(): () => Promise<void>;
   /** Releases the file / pool. Idempotent. */
   close(): Promise<void>;
 }
@@ -37,14 +39,17 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions): Prom
 
   if (parsed.dialect === 'sqlite') {
     const raw = openSqliteFile(parsed.filename);
-    const commits = parsed.filename === SQLITE_MEMORY ? undefined : walCommitSync(raw, parsed.filename);
-    const database = adaptDatabaseSync(raw, commits?.afterStatement);
+    let commits: CommitSync | undefined;
+    const database = adaptDatabaseSync(raw, () => commits?.afterStatement());
     const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database }), plugins });
     log?.debug({ file: parsed.filename }, 'opened SQLite database');
     return {
       db,
       dialect: 'sqlite',
-      syncCommits: commits ? commits.sync : async () => {},
+      durableCommits: () => {
+        if (parsed.filename === SQLITE_MEMORY) return async () => {}; // nothing to make durable
+        return (commits ??= walCommitSync(raw, parsed.filename)).sync;
+      },
       close: once(async () => {
         await commits?.close();
         await db.destroy();
@@ -65,7 +70,7 @@ export async function openDatabase(url: string, opts: OpenDatabaseOptions): Prom
     throw new Error(`Cannot open PostgreSQL database ${redact(parsed.connectionString)}: ${(err as Error).message}`, { cause: err });
   }
   log?.debug({ url: redact(parsed.connectionString), schema }, 'opened PostgreSQL database');
-  return { db, dialect: 'postgres', syncCommits: async () => {}, close: once(() => db.destroy()) };
+  return { db, dialect: 'postgres', durableCommits: () => async () => {}, close: once(() => db.destroy()) };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

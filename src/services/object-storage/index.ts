@@ -33,7 +33,7 @@ export default defineService({
       // The row is the object: with fsync on, a reply to a write waits for its commit to be on
       // disk (the shared default, synchronous=NORMAL in WAL mode, alone may lose the last commits
       // on power loss).
-      syncCommits: fsync ? db.syncCommits : async () => {},
+      syncCommits: fsync ? db.durableCommits() : async () => {},
       policy,
       constraints: constraintsFrom(config),
       config,
