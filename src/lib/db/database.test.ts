@@ -109,3 +109,14 @@ test('postgres: each service gets its own schema, used unqualified', { skip: pgU
   })));
   assert.deepEqual(new Set(schemas), new Set([first]));
 });
+
+dbTest('rows are plain objects, and a repeated `select *` follows a schema change', async (database) => {
+  const { db } = database;
+  await db.schema.createTable('shape').addColumn('id', 'text').execute();
+  await db.insertInto('shape').values({ id: 'a' }).execute();
+  const rows = await sql`select * from shape`.execute(database.db);
+  assert.deepEqual(rows.rows, [{ id: 'a' }]); // strict: an object's prototype is compared too
+  // the same SQL text again reuses the prepared statement, which now yields one more column
+  await db.schema.alterTable('shape').addColumn('note', 'text').execute();
+  assert.deepEqual((await sql`select * from shape`.execute(database.db)).rows, [{ id: 'a', note: null }]);
+});
