@@ -9,6 +9,7 @@
 // log we sync holds every commit that the database file does not.
 import { open, type FileHandle } from 'node:fs/promises';
 import type { DatabaseSync } from 'node:sqlite';
+import { groupSync } from '../group-sync.ts';
 
 export interface CommitSync {
   /** Call after every statement: notes what is committed (inside a transaction, nothing yet). */
@@ -32,23 +33,23 @@ export function walCommitSync(raw: DatabaseSync, file: string, opts: CommitSyncO
   let committed = changes();
   let durable = committed;
   let log: Promise<FileHandle> | undefined;
-  let running: Promise<void> | undefined;
   let runningUpTo = 0;
-  let queued: Promise<void> | undefined;
 
-  function start(): Promise<void> {
-    const upTo = (runningUpTo = committed);
-    // the log exists once a write has committed, and only then do we get here
-    if (!log) {
-      log = open(`${file}-wal`, 'r');
-      log.catch(() => { log = undefined; });
-    }
-    running = log
-      .then(datasync)
-      .then(() => { durable = Math.max(durable, upTo); })
-      .finally(() => { running = undefined; });
-    return running;
-  }
+  const syncLog = groupSync(
+    async () => {
+      const upTo = (runningUpTo = committed);
+      // the log exists once a write has committed, and only then do we get here
+      if (!log) {
+        log = open(`${file}-wal`, 'r');
+        log.catch(() => { log = undefined; });
+      }
+      await datasync(await log);
+      durable = Math.max(durable, upTo);
+    },
+    // a running sync that began after this caller's commit covers it
+    () => runningUpTo >= committed,
+  );
+  let last: Promise<void> = Promise.resolve();
 
   return {
     afterStatement() {
@@ -56,18 +57,10 @@ export function walCommitSync(raw: DatabaseSync, file: string, opts: CommitSyncO
     },
     sync() {
       if (committed === durable) return Promise.resolve();
-      if (!running) return start();
-      if (runningUpTo >= committed) return running;
-      // the running sync started before this caller's commit: take the next one
-      queued ??= running.catch(() => undefined).then(() => {
-        queued = undefined;
-        return running ?? start();
-      });
-      return queued;
+      return (last = syncLog());
     },
     async close() {
-      await running?.catch(() => undefined);
-      await queued?.catch(() => undefined);
+      await last.catch(() => undefined);
       const fh = await log?.catch(() => undefined);
       log = undefined;
       await fh?.close();

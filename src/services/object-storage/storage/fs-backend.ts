@@ -1,5 +1,7 @@
 // The filesystem backend. A write goes to tmp/<id>, MD5 computed on the way, is renamed to
-// data/<aa>/<id>, and then its data and its directory entry are fsynced together. A blob is an
+// data/<aa>/<id>, and then its data and its directory entry are fsynced together. Blobs written
+// within the same tenth of a second share a directory (<aa> is taken from the clock), so
+// concurrent writes share one directory fsync (group-sync.ts) rather than paying one each. A blob is an
 // object only once a committed row names it, and the row is written after both fsyncs: a crash at
 // any point leaves either a complete object or none (a partial blob is an orphan, which recovery
 // removes). Large blobs are written around the page cache (direct-io.ts). Blobs are immutable; a
@@ -13,6 +15,7 @@ import { BlobNotFound, BlobTooLarge, type BlobInfo, type ObjectBackend, type Wri
 import { FileRangeStream } from '../../../lib/file-range-stream.ts';
 import { BLOCK, DirectWriter, openDirect } from '../../../lib/direct-io.ts';
 import { createHasherPool, type HasherPool } from '../../../lib/hashing.ts';
+import { groupSync } from '../../../lib/group-sync.ts';
 
 export interface FsBackendOptions {
   root: string;
@@ -32,11 +35,15 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
   const fsync = opts.fsync ?? true;
   const hashers: HasherPool = createHasherPool({ workers: opts.hashWorkers ?? 1 });
   // 256 directories (data/00 … data/ff), each opened once: a placed blob costs one fsync of its
-  // directory, not an open/fsync/close.
+  // directory, not an open/fsync/close, and shares it with the blobs placed there meanwhile.
   const dirHandles = new Map<string, Promise<FileHandle>>();
+  const dirSyncs = new Map<string, () => Promise<void>>();
 
   const pathOf = (id: string) => join(dataDir, id.slice(0, 2), id);
   const newId = () => randomUUID().replaceAll('-', '');
+  // a placed blob's id: its directory changes every 100 ms (so all 256 fill evenly over time),
+  // and writes in flight together land in the same one
+  const placedId = () => (Math.floor(Date.now() / 100) & 0xff).toString(16).padStart(2, '0') + newId().slice(2);
 
   function dirHandle(dir: string): Promise<FileHandle> {
     let h = dirHandles.get(dir);
@@ -49,7 +56,10 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
   }
 
   async function syncDir(dir: string) {
-    if (fsync) await (await dirHandle(dir)).sync();
+    if (!fsync) return;
+    let sync = dirSyncs.get(dir);
+    if (!sync) dirSyncs.set(dir, (sync = groupSync(async () => (await dirHandle(dir)).sync())));
+    await sync();
   }
 
   /**
@@ -79,7 +89,7 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
    * recovery removes; the row is committed only after this returns.
    */
   async function place(tmp: string, syncData: () => Promise<void>): Promise<string> {
-    const id = newId();
+    const id = placedId();
     const dest = pathOf(id);
     const dir = join(dest, '..');
     await dirHandle(dir); // makes the directory, the first time
@@ -174,7 +184,7 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
     },
 
     async link(id) {
-      const nid = newId();
+      const nid = placedId();
       const dest = pathOf(nid);
       const dir = join(dest, '..');
       await dirHandle(dir);
@@ -208,6 +218,7 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
       await hashers.close();
       for (const h of dirHandles.values()) await (await h.catch(() => undefined))?.close();
       dirHandles.clear();
+      dirSyncs.clear();
     },
   };
 }
