@@ -2,7 +2,7 @@
 // percent-decoded like WSGI's PATH_INFO), the transaction id, and responses that always carry
 // Content-Type, Content-Length, X-Trans-Id and X-Openstack-Request-Id. Faults are swob's: the
 // default "<html><h1>Title</h1><p>Explanation</p></html>" or a specific text/plain body.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../../lib/auth/context.ts';
 import { PreconditionFailed, type CloudError } from '../../../lib/errors.ts';
@@ -67,9 +67,12 @@ export const REASONS: Record<number, [string, string]> = {
 
 export { SwiftStatus } from '../service/errors.ts';
 
-/** Swift's X-Trans-Id: tx + 21 hex + '-' + the time in 10 hex digits. */
+/**
+ * Swift's X-Trans-Id: tx + 21 hex of a UUID4 + '-' + the time in 10 hex digits. randomUUID draws
+ * from a buffered pool: a third of randomBytes' cost, which was 3 % of a small GET's CPU.
+ */
 export function transId(): string {
-  return `tx${randomBytes(11).toString('hex').slice(0, 21)}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
+  return `tx${randomUUID().replaceAll('-', '').slice(0, 21)}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
 }
 
 export function defaultBody(status: number): string {
