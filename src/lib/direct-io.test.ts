@@ -128,3 +128,24 @@ test('hashers fed shared blocks agree with node:crypto, one thread or a thread p
     rmSync(dir!, { recursive: true, force: true });
   }
 });
+
+test('a hasher fed faster than it hashes makes every caller wait, and lets them all go', { timeout: 30_000 }, async () => {
+  const pool = createHasherPool({ workers: 1 });
+  try {
+    const md5 = pool.md5Hasher();
+    const chunk = randomBytes(64 << 10);
+    // 24 MiB without waiting: past the high-water mark, each call must get a promise that resolves
+    const waits: Array<Promise<void>> = [];
+    for (let i = 0; i < 384; i++) {
+      const wait = md5.update(Buffer.from(chunk));
+      if (wait) waits.push(wait);
+    }
+    assert.ok(waits.length > 0, 'the hasher pushed back');
+    await Promise.all(waits);
+    const want = createHash('md5');
+    for (let i = 0; i < 384; i++) want.update(chunk);
+    assert.deepEqual(await md5.digest(), { md5: want.digest('hex') });
+  } finally {
+    await pool.close();
+  }
+});

@@ -86,10 +86,11 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
     const id = nextId++;
     let outstanding = 0;
     let resume: (() => void) | undefined;
+    let blocked: Promise<void> | undefined;
     let failed: Error | undefined;
     let done: ((hex: Record<string, string>) => void) | undefined;
     let fail: ((err: Error) => void) | undefined;
-    const wake = () => { if (resume) { const r = resume; resume = undefined; letGo(l); r(); } };
+    const wake = () => { if (resume) { const r = resume; resume = undefined; blocked = undefined; letGo(l); r(); } };
     let ending = false;
     const ended = () => { if (ending) { ending = false; letGo(l); } };
     // shared blocks the worker has not read yet, by sequence number
@@ -125,8 +126,9 @@ export function createHasherPool(opts: { workers: number }): HasherPool {
           ? buf.buffer as ArrayBuffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
         outstanding += ab.byteLength;
         l.worker.postMessage({ id, op: 'data', buf: ab }, [ab]);
-        if (outstanding > HIGH_WATER) return new Promise<void>((ok) => { hold(l); resume = ok; });
-        return undefined;
+        // every caller while the worker is behind gets the same promise, resolved when it catches up
+        if (outstanding > HIGH_WATER) blocked ??= new Promise<void>((ok) => { hold(l); resume = ok; });
+        return blocked;
       },
       /** A view of shared memory: the worker reads it in place; resolves once it has. */
       postShared(view: Buffer): Promise<void> {
