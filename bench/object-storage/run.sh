@@ -3,7 +3,8 @@
 # takes an admin token and the object-store URL from the catalog, and runs the shared Swift
 # benchmark (../shared/anchors/bench-swift.mjs) against it, sampling the server's RSS.
 #   bench/object-storage/run.sh            (env: PORT 8202, REPS N1 N16 BIG_MB LIST_N SKIP;
-#                                           KEEP=1 leaves the data directory, which it names)
+#                                           KEEP=1 leaves the data directory, which it names;
+#                                           BENCH=cpu runs cpu-bench.ts: server CPU per op)
 # Runs back to back skew the small PUTs unless KEEP=1: this machine's root filesystem is ext4
 # without a journal, where creating a file scans past every inode deleted in the last minute or
 # more (ext4's recently_deleted()), 18 → 260 µs per create after one run's data was removed.
@@ -25,4 +26,5 @@ done
 token="$(echo "$resp" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')"
 url="$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["token"]["catalog"]; print([e["url"] for s in c if s["type"]=="object-store" for e in s["endpoints"] if e["interface"]=="public"][0])' "$data.token.json")"
 echo "bench: $url (server pid $pid)" >&2
-RSS_PIDS="$pid" node "$shared/anchors/bench-swift.mjs" "$url" "$token"
+if [[ "${BENCH:-}" == cpu ]]; then "$repo/node_modules/.bin/node" "$here/cpu-bench.ts" "$url" "$token" "$pid"
+else RSS_PIDS="$pid" node "$shared/anchors/bench-swift.mjs" "$url" "$token"; fi
