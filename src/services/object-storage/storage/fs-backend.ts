@@ -1,11 +1,12 @@
 // The filesystem backend. A write goes to tmp/<id>, MD5 computed on the way, is renamed to
 // data/<aa>/<id>, and then its data and its directory entry are fsynced together. Blobs written
 // within the same tenth of a second share a directory (<aa> is taken from the clock), so
-// concurrent writes share one directory fsync (group-sync.ts) rather than paying one each. A blob is an
-// object only once a committed row names it, and the row is written after both fsyncs: a crash at
-// any point leaves either a complete object or none (a partial blob is an orphan, which recovery
-// removes). Large blobs are written around the page cache (direct-io.ts). Blobs are immutable; a
-// copy is a hard link. One process owns a data directory (recover() empties tmp/).
+// concurrent writes share one directory fsync (group-sync.ts) rather than paying one each.
+// A blob is an object only once a committed row names it, and the row is written after both
+// fsyncs: a crash at any point leaves either a complete object or none (a partial blob is an
+// orphan, which recovery removes). Large blobs are written around the page cache (direct-io.ts).
+// Blobs are immutable; a copy is a hard link. One process owns a data directory (recover()
+// empties tmp/).
 import { randomUUID } from 'node:crypto';
 import { closeSync, constants, fdatasync, openSync, readSync, renameSync, writeSync, writevSync } from 'node:fs';
 import { link, mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
