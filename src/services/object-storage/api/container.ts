@@ -8,9 +8,9 @@ import { ensureAccount } from '../service/accounts.ts';
 import { authorize, type AuthResult } from '../service/auth.ts';
 import { checkContainerName, containerHeaders, containerUpdate, requestedPolicy } from '../service/containers.ts';
 import { POLICY_NAME, type SwiftDeps } from '../service/deps.ts';
-import { listingContentType, listingQuery, pyString, renderContainerListing } from '../service/listing-format.ts';
+import { listingContentType, listingQuery, pyString, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
+import { TextBuilder } from '../../../lib/text-builder.ts';
 import { isoFormatter, isoOfTs, normalTs } from '../service/timestamp.ts';
-import type { ListedObject } from '../db/store.ts';
 import { objectVersionsListing } from './object-versioning.ts';
 import { staticWeb } from './staticweb.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
@@ -33,20 +33,29 @@ export function objectRecord(o: { name: string; ts: string; size: number; etag: 
   return { bytes, hash: o.etag, name: o.name, content_type: contentType, last_modified: iso(o.ts) };
 }
 
-/** The JSON listing of objects, written directly (the hot path of large listings). */
-function objectsJson(entries: Array<{ subdir: string } | { row: ListedObject }>): string {
-  const parts: string[] = [];
+/**
+ * The JSON listing of objects, written directly (the hot path of large listings): each record
+ * is copied into the body as it is read, and dies young.
+ */
+async function objectsJson(deps: SwiftDeps, account: string, container: string, q: ListingQuery): Promise<Buffer> {
+  const out = new TextBuilder();
   const iso = isoFormatter();
   // neighbours mostly share a content type: quote it once
   let lastType = '';
   let lastTypeJson = '""';
-  for (const e of entries) {
-    if ('subdir' in e) { parts.push(`{"subdir": ${pyString(e.subdir)}}`); continue; }
-    const r = objectRecord(e.row, iso);
-    if (r.content_type !== lastType) { lastType = String(r.content_type); lastTypeJson = pyString(lastType); }
-    parts.push(`{"bytes": ${r.bytes}, "hash": "${r.hash}", "name": ${pyString(e.row.name)}, "content_type": ${lastTypeJson}, "last_modified": "${r.last_modified}"}`);
-  }
-  return '[' + parts.join(', ') + ']';
+  let sep = '[';
+  await store.eachObject(deps.db, account, container, q, (e) => {
+    if ('subdir' in e) {
+      out.add(`${sep}{"subdir": ${pyString(e.subdir)}}`);
+    } else {
+      const r = objectRecord(e.row, iso);
+      if (r.content_type !== lastType) { lastType = String(r.content_type); lastTypeJson = pyString(lastType); }
+      out.add(`${sep}{"bytes": ${r.bytes}, "hash": "${r.hash}", "name": ${pyString(e.row.name)}, "content_type": ${lastTypeJson}, "last_modified": "${r.last_modified}"}`);
+    }
+    sep = ', ';
+  });
+  out.add(sep === '[' ? '[]' : ']');
+  return out.toBuffer();
 }
 
 export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
@@ -69,8 +78,8 @@ export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Prom
       if (req.method === 'HEAD') return { status: 204, headers };
       const q = listingQuery(req.query, deps.constraints.container_listing_limit, true);
       if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, contentType, headers);
+      if (contentType === 'application/json') return { status: 200, headers, body: await objectsJson(deps, account, name, q) };
       const entries = await store.listObjects(deps.db, account, name, q);
-      if (contentType === 'application/json') return { status: 200, headers, body: objectsJson(entries) };
       if (contentType === 'text/plain') {
         const body = entries.map((e) => ('subdir' in e ? e.subdir : e.row.name) + '\n').join('');
         return { status: body ? 200 : 204, headers, body };

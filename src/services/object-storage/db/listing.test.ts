@@ -33,3 +33,22 @@ test('path lists the direct children of a pseudo-directory', async () => {
   assert.deepEqual(await list({ path: 'a' }), ['a/b']);
   assert.deepEqual(await list({ path: 'photos/' }), ['photos/index']);
 });
+
+test('a long listing is fetched a page at a time and comes out whole, in either direction', async () => {
+  const many = Array.from({ length: 2500 }, (_, i) => `n${String(i).padStart(5, '0')}${i % 7 === 0 ? '/x' : ''}`);
+  const limits: number[] = [];
+  const pages = async (q: RangeQuery) => {
+    limits.push(q.limit);
+    let rows = many.filter((n) => (q.gt === undefined || n > q.gt) && (q.gte === undefined || n >= q.gte) && (q.lt === undefined || n < q.lt));
+    if (q.desc) rows = rows.reverse();
+    return rows.slice(0, q.limit).map((name) => ({ name }));
+  };
+  const names = async (p: Partial<ListParams>) => (await walkListing({ limit: 10000, ...p }, pages)).map((e) => ('subdir' in e ? `${e.subdir}*` : e.row.name));
+  assert.deepEqual(await names({}), many);
+  assert.ok(limits.length > 1 && limits.every((l) => l < 2500), `one query per page, not one for all: ${limits}`);
+  assert.deepEqual(await names({ reverse: true }), [...many].reverse());
+  assert.deepEqual(await names({ marker: many[99], limit: 2000 }), many.slice(100, 2100));
+  assert.deepEqual(await names({ reverse: true, marker: many[2400], endMarker: many[10] }), many.slice(11, 2400).reverse());
+  // every seventh name rolls up into a subdir of its own
+  assert.deepEqual(await names({ delimiter: '/' }), many.map((n) => (n.endsWith('/x') ? n.slice(0, -1) + '*' : n)));
+});

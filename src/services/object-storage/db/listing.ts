@@ -21,10 +21,19 @@ export type ListEntry<R> = { row: R } | { subdir: string };
 
 const bump = (s: string) => s.slice(0, -1) + String.fromCodePoint(s.codePointAt(s.length - 1)! + 1);
 
-export async function walkListing<R extends { name: string }>(
+/**
+ * Rows are fetched at most this many at a time: a long listing's rows then die young, a page
+ * at a time, instead of all living until the whole answer is built (young-generation GC copies
+ * what is alive, and 10,000 rows alive at once made it most of a listing's cost).
+ */
+const PAGE = 1000;
+
+/** Visits a listing's entries in order, at most `params.limit` of them. */
+export async function eachListed<R extends { name: string }>(
   params: ListParams,
   query: (q: RangeQuery) => Promise<R[]>,
-): Promise<Array<ListEntry<R>>> {
+  visit: (entry: ListEntry<R>) => void,
+): Promise<void> {
   const reverse = params.reverse ?? false;
   const limit = params.limit;
   let marker = reverse ? params.endMarker ?? '' : params.marker ?? '';
@@ -41,43 +50,53 @@ export async function walkListing<R extends { name: string }>(
   }
   const endPrefix = prefix ? bump(prefix) : undefined;
   const origMarker = marker;
-  const results: Array<ListEntry<R>> = [];
+  let count = 0;
   let forceGte = false;
 
-  while (results.length < limit) {
-    const q: RangeQuery = { desc: reverse, limit: limit - results.length };
+  while (count < limit) {
+    const q: RangeQuery = { desc: reverse, limit: Math.min(PAGE, limit - count) };
     if (endMarker && (!prefix || endMarker < endPrefix!)) q.lt = endMarker;
     else if (prefix) q.lt = endPrefix;
     if (forceGte) { q.gte = marker; forceGte = false; }
     else if (marker && (!prefix || marker >= prefix)) q.gt = marker;
     else if (prefix) q.gte = prefix;
     const rows = await query(q);
-    if (prefix === undefined || !delimiter) return rows.map((row) => ({ row }));
-
-    let rowcount = 0;
+    // a delimiter that rolls names up into a subdir jumps the marker past them and asks again
+    let jumped = false;
     for (const row of rows) {
-      rowcount += 1;
       const name = row.name;
       if (reverse) endMarker = name; else marker = name;
-      if (results.length >= limit) return results;
-      const end = name.indexOf(delimiter, prefix.length);
+      if (count >= limit) return;
+      const end = delimiter ? name.indexOf(delimiter, prefix!.length) : -1;
       if (path !== undefined) {
         if (name === path) continue;
-        if (end >= 0 && name.length > end + delimiter.length) {
-          if (reverse) endMarker = name.slice(0, end + delimiter.length);
-          else marker = name.slice(0, end) + bump(delimiter);
+        if (end >= 0 && name.length > end + delimiter!.length) {
+          if (reverse) endMarker = name.slice(0, end + delimiter!.length);
+          else marker = name.slice(0, end) + bump(delimiter!);
+          jumped = true;
           break;
         }
       } else if (end >= 0) {
-        if (reverse) endMarker = name.slice(0, end + delimiter.length);
-        else { marker = name.slice(0, end) + bump(delimiter); forceGte = true; }
-        const dir = name.slice(0, end + delimiter.length);
-        if (dir !== origMarker) results.push({ subdir: dir });
+        if (reverse) endMarker = name.slice(0, end + delimiter!.length);
+        else { marker = name.slice(0, end) + bump(delimiter!); forceGte = true; }
+        const dir = name.slice(0, end + delimiter!.length);
+        if (dir !== origMarker) { visit({ subdir: dir }); count++; }
+        jumped = true;
         break;
       }
-      results.push({ row });
+      visit({ row });
+      count++;
     }
-    if (!rowcount) break;
+    if (!jumped && rows.length < q.limit) break;
   }
-  return results;
+}
+
+/** A listing's entries, in order. */
+export async function walkListing<R extends { name: string }>(
+  params: ListParams,
+  query: (q: RangeQuery) => Promise<R[]>,
+): Promise<Array<ListEntry<R>>> {
+  const entries: Array<ListEntry<R>> = [];
+  await eachListed(params, query, (e) => entries.push(e));
+  return entries;
 }

@@ -2,8 +2,8 @@
 // transaction, the transaction handle. Container stats (object_count, bytes_used) change only in
 // the transaction that changes an object row, so listings and stats always agree.
 import { sql, type Kysely } from 'kysely';
-import { walkListing, type ListEntry, type ListParams, type RangeQuery } from './listing.ts';
-import { rawSql, runRaw } from './raw.ts';
+import { eachListed, walkListing, type ListEntry, type ListParams, type RangeQuery } from './listing.ts';
+import { rawSql, runRaw, type RawSql } from './raw.ts';
 import { isPostgres, objectValues, toAccount, toContainer, toObject, type AccountRow, type ContainerRow, type ObjectRow } from './rows.ts';
 
 type Db = Kysely<any>;
@@ -157,13 +157,41 @@ export async function adjustContainer(trx: Db, account: string, name: string, dC
 export type ListedObject = Pick<ObjectRow, 'name' | 'ts' | 'size' | 'etag' | 'content_type'>;
 
 export async function listObjects(db: Db, account: string, container: string, params: ListParams): Promise<Array<ListEntry<ListedObject>>> {
-  const pg = isPostgres(db);
-  return walkListing(params, async (r) => {
-    const rows = await range(db.selectFrom('object').select(['name', 'ts', 'size', 'etag', 'content_type'])
-      .where('account', '=', account).where('container', '=', container), 'name', r, pg).execute();
+  const entries: Array<ListEntry<ListedObject>> = [];
+  await eachObject(db, account, container, params, (e) => entries.push(e));
+  return entries;
+}
+
+/** A container's listing, entry by entry (a long one is fetched a page at a time). */
+export async function eachObject(db: Db, account: string, container: string, params: ListParams, visit: (entry: ListEntry<ListedObject>) => void): Promise<void> {
+  await eachListed(params, async (r) => {
+    const { q, bounds } = objectRangeSql(r);
+    const rows = (await runRaw<ListedObject>(db, q, [account, container, ...bounds, r.limit])).rows;
     for (const row of rows) row.size = Number(row.size);
-    return rows as ListedObject[];
-  });
+    return rows;
+  }, visit);
+}
+
+/** The page query of each range shape, written once: a long listing runs one per page. */
+const OBJECT_RANGE_SQL = new Map<string, RawSql>();
+
+function objectRangeSql(r: RangeQuery): { q: RawSql; bounds: string[] } {
+  const lower = r.gt !== undefined ? '>' : r.gte !== undefined ? '>=' : '';
+  const key = `${lower} ${r.lt !== undefined ? '<' : ''} ${r.desc ? 'desc' : 'asc'}`;
+  let q = OBJECT_RANGE_SQL.get(key);
+  if (!q) {
+    // PostgreSQL compares and orders names bytewise only in the C collation, as SQLite does
+    const text = (name: string) => 'select "name", "ts", "size", "etag", "content_type" from "object" where "account" = ? and "container" = ?'
+      + (lower ? ` and ${name} ${lower} ?` : '') + (r.lt !== undefined ? ` and ${name} < ?` : '')
+      + ` order by ${name} ${r.desc ? 'desc' : 'asc'} limit ?`;
+    q = { sqlite: text('"name"'), pg: rawSql(text('"name" collate "C"')).pg };
+    OBJECT_RANGE_SQL.set(key, q);
+  }
+  const bounds: string[] = [];
+  const low = r.gt ?? r.gte;
+  if (low !== undefined) bounds.push(low);
+  if (r.lt !== undefined) bounds.push(r.lt);
+  return { q, bounds };
 }
 
 // ---------------------------------------------------------------- objects
