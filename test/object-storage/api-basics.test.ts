@@ -106,6 +106,11 @@ test('container listings: formats, delimiter, prefix, path, markers and stats', 
   assert.equal((await call('GET', '/list?path=b')).text, 'b/1\nb/2\n');
   assert.equal((await call('GET', '/list?reverse=on&limit=2')).text, 'ü-unicode\nb/c/3\n');
   assert.equal((await call('GET', '/list?end_marker=b/2')).text, 'a.txt\nb/1\n');
+  // past the last name: nothing, as Swift answers it in each format
+  const last = encodeURIComponent('ü-unicode');
+  assert.equal((await call('GET', `/list?marker=${last}`)).status, 204);
+  const none = await call('GET', `/list?marker=${last}&format=json`);
+  assert.deepEqual([none.status, none.text], [200, '[]']);
   const xml = await call('GET', '/list?format=xml&limit=1');
   assert.match(xml.text, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<container name="list"><object><name>a.txt<\/name><hash>[0-9a-f]{32}<\/hash><bytes>5<\/bytes>/);
   const head = await call('HEAD', '/list');

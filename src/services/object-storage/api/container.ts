@@ -79,11 +79,12 @@ export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Prom
       const q = listingQuery(req.query, deps.constraints.container_listing_limit, true);
       if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, contentType, headers);
       if (contentType === 'application/json') return { status: 200, headers, body: await objectsJson(deps, account, name, q) };
-      const entries = await store.listObjects(deps.db, account, name, q);
       if (contentType === 'text/plain') {
-        const body = entries.map((e) => ('subdir' in e ? e.subdir : e.row.name) + '\n').join('');
-        return { status: body ? 200 : 204, headers, body };
+        const out = new TextBuilder();
+        await store.eachObject(deps.db, account, name, q, (e) => out.add(('subdir' in e ? e.subdir : e.row.name) + '\n'));
+        return { status: out.length > 0 ? 200 : 204, headers, body: out.toBuffer() };
       }
+      const entries = await store.listObjects(deps.db, account, name, q);
       const records = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : objectRecord(e.row)));
       const out = renderContainerListing(contentType, name, records);
       return { status: out.empty ? 204 : 200, headers, body: out.body };
