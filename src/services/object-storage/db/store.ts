@@ -157,20 +157,20 @@ export async function adjustContainer(trx: Db, account: string, name: string, dC
 export type ListedObject = Pick<ObjectRow, 'name' | 'ts' | 'size' | 'etag' | 'content_type'>;
 
 export async function listObjects(db: Db, account: string, container: string, params: ListParams): Promise<Array<ListEntry<ListedObject>>> {
-  const entries: Array<ListEntry<ListedObject>> = [];
-  await eachObject(db, account, container, params, (e) => entries.push(e));
-  return entries;
+  return walkListing(params, objectPage(db, account, container));
 }
 
 /** A container's listing, entry by entry (a long one is fetched a page at a time). */
 export async function eachObject(db: Db, account: string, container: string, params: ListParams, visit: (entry: ListEntry<ListedObject>) => void): Promise<void> {
-  await eachListed(params, async (r) => {
-    const { q, bounds } = objectRangeSql(r);
-    const rows = (await runRaw<ListedObject>(db, q, [account, container, ...bounds, r.limit])).rows;
-    for (const row of rows) row.size = Number(row.size);
-    return rows;
-  }, visit);
+  await eachListed(params, objectPage(db, account, container), visit);
 }
+
+const objectPage = (db: Db, account: string, container: string) => async (r: RangeQuery): Promise<ListedObject[]> => {
+  const { q, bounds } = objectRangeSql(r);
+  const rows = (await runRaw<ListedObject>(db, q, [account, container, ...bounds, r.limit])).rows;
+  for (const row of rows) row.size = Number(row.size);
+  return rows;
+};
 
 /** The page query of each range shape, written once: a long listing runs one per page. */
 const OBJECT_RANGE_SQL = new Map<string, RawSql>();
