@@ -45,10 +45,12 @@ function rowMaker(stmt: StatementSync, names: string[]): (values: unknown[]) => 
   };
 }
 
-function adaptStatement(stmt: StatementSync, after: () => void): SqliteStatement {
+function adaptStatement(stmt: StatementSync, afterWrite: () => void): SqliteStatement {
   const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
   const names = columnNames(stmt);
   const toRow = rowMaker(stmt, names);
+  // a SELECT commits nothing: the commit watcher need not look after one (most statements)
+  const after = /^\s*select\b/i.test(stmt.sourceSQL) ? () => {} : afterWrite;
   return {
     // A statement that yields columns (SELECT, PRAGMA, INSERT … RETURNING) is read with all().
     reader: names.length > 0,
@@ -74,7 +76,7 @@ const STATEMENT_CACHE_MAX = 1000;
 
 /**
  * The better-sqlite3-shaped wrapper; close() is idempotent because both Kysely and we call it.
- * `afterStatement` runs after each statement (a CommitSync notes what is committed).
+ * `afterStatement` runs after each statement but a SELECT (a CommitSync notes what is committed).
  */
 export function adaptDatabaseSync(raw: DatabaseSync, afterStatement: () => void = () => {}): SqliteDatabase {
   let cache = new Map<string, SqliteStatement>();
