@@ -11,7 +11,8 @@
 // are written in whole buffers; the last one is padded to the alignment and the file truncated
 // to its size. A filesystem without O_DIRECT gets the same code with buffered I/O.
 // The memory is shared, so a hashing thread reads each block where it lies (a writer's `tap`):
-// the request thread copies a byte once, from the socket's chunk into the block.
+// the request thread copies a chunk into the block (through a small staging buffer, see
+// copyIntoShared) and no thread copies it again.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
