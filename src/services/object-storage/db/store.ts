@@ -37,21 +37,37 @@ export async function accountStats(db: Db, name: string): Promise<AccountStats> 
   return { containers: Number(r?.containers ?? 0), objects: Number(r?.objects ?? 0), bytes: Number(r?.bytes ?? 0) };
 }
 
-/** Range query on a name column, shared by both listings. */
-function range(q: any, col: string, r: RangeQuery, pg: boolean) {
-  const c = pg ? sql.raw(`${col} collate "C"`) : sql.ref(col);
-  if (r.gt !== undefined) q = q.where(c, '>', r.gt);
-  if (r.gte !== undefined) q = q.where(c, '>=', r.gte);
-  if (r.lt !== undefined) q = q.where(c, '<', r.lt);
-  return q.orderBy(c, r.desc ? 'desc' : 'asc').limit(r.limit);
+export async function listContainers(db: Db, account: string, params: ListParams): Promise<Array<ListEntry<ContainerRow>>> {
+  return walkListing(params, async (r) => {
+    const { q, bounds } = pageSql(CONTAINER_PAGE, r);
+    return (await runRaw(db, q, [account, ...bounds, r.limit])).rows.map(toContainer);
+  });
 }
 
-export async function listContainers(db: Db, account: string, params: ListParams): Promise<Array<ListEntry<ContainerRow>>> {
-  const pg = isPostgres(db);
-  return walkListing(params, async (r) => {
-    const rows = await range(db.selectFrom('container').selectAll().where('account', '=', account), 'name', r, pg).execute();
-    return rows.map(toContainer);
-  });
+const CONTAINER_PAGE = 'select * from "container" where "account" = ?';
+const OBJECT_PAGE = 'select "name", "ts", "size", "etag", "content_type" from "object" where "account" = ? and "container" = ?';
+
+/** Each listing page query, written once per range shape: a long listing runs one per page. */
+const PAGE_SQL = new Map<string, RawSql>();
+
+/** `head` selects one account's containers or one container's objects; a page adds the name range. */
+function pageSql(head: string, r: RangeQuery): { q: RawSql; bounds: string[] } {
+  const lower = r.gt !== undefined ? '>' : r.gte !== undefined ? '>=' : '';
+  const key = `${head} ${lower} ${r.lt !== undefined ? '<' : ''} ${r.desc ? 'desc' : 'asc'}`;
+  let q = PAGE_SQL.get(key);
+  if (!q) {
+    // PostgreSQL compares and orders names bytewise only in the C collation, as SQLite does
+    const text = (name: string) => head
+      + (lower ? ` and ${name} ${lower} ?` : '') + (r.lt !== undefined ? ` and ${name} < ?` : '')
+      + ` order by ${name} ${r.desc ? 'desc' : 'asc'} limit ?`;
+    q = { sqlite: text('"name"'), pg: rawSql(text('"name" collate "C"')).pg };
+    PAGE_SQL.set(key, q);
+  }
+  const bounds: string[] = [];
+  const low = r.gt ?? r.gte;
+  if (low !== undefined) bounds.push(low);
+  if (r.lt !== undefined) bounds.push(r.lt);
+  return { q, bounds };
 }
 
 // ---------------------------------------------------------------- containers
@@ -166,33 +182,11 @@ export async function eachObject(db: Db, account: string, container: string, par
 }
 
 const objectPage = (db: Db, account: string, container: string) => async (r: RangeQuery): Promise<ListedObject[]> => {
-  const { q, bounds } = objectRangeSql(r);
+  const { q, bounds } = pageSql(OBJECT_PAGE, r);
   const rows = (await runRaw<ListedObject>(db, q, [account, container, ...bounds, r.limit])).rows;
   for (const row of rows) row.size = Number(row.size);
   return rows;
 };
-
-/** The page query of each range shape, written once: a long listing runs one per page. */
-const OBJECT_RANGE_SQL = new Map<string, RawSql>();
-
-function objectRangeSql(r: RangeQuery): { q: RawSql; bounds: string[] } {
-  const lower = r.gt !== undefined ? '>' : r.gte !== undefined ? '>=' : '';
-  const key = `${lower} ${r.lt !== undefined ? '<' : ''} ${r.desc ? 'desc' : 'asc'}`;
-  let q = OBJECT_RANGE_SQL.get(key);
-  if (!q) {
-    // PostgreSQL compares and orders names bytewise only in the C collation, as SQLite does
-    const text = (name: string) => 'select "name", "ts", "size", "etag", "content_type" from "object" where "account" = ? and "container" = ?'
-      + (lower ? ` and ${name} ${lower} ?` : '') + (r.lt !== undefined ? ` and ${name} < ?` : '')
-      + ` order by ${name} ${r.desc ? 'desc' : 'asc'} limit ?`;
-    q = { sqlite: text('"name"'), pg: rawSql(text('"name" collate "C"')).pg };
-    OBJECT_RANGE_SQL.set(key, q);
-  }
-  const bounds: string[] = [];
-  const low = r.gt ?? r.gte;
-  if (low !== undefined) bounds.push(low);
-  if (r.lt !== undefined) bounds.push(r.lt);
-  return { q, bounds };
-}
 
 // ---------------------------------------------------------------- objects
 
