@@ -38,3 +38,15 @@ test('checkpoints pause a running task only while the API is busy', async () => 
   // idle: no wait at all
   await soon(fg.run(async () => { await fg.checkpoint(); }));
 });
+
+test('a task that pauses in the grace after a request looks again when the grace ends', async () => {
+  // leave() armed nothing (nothing was waiting then): the pause itself must arm the grace's end,
+  // not starveMs (a minute here), as when a loaded event loop runs the two back to back
+  const fg = new Foreground({ starveMs: 60_000, graceMs: 50 });
+  let passed = false;
+  const t = fg.run(async () => { fg.enter(); fg.leave(); await fg.checkpoint(); passed = true; });
+  await sleep(10);
+  assert.equal(passed, false, 'paused during the grace');
+  await Promise.race([t, sleep(2000)]);
+  assert.equal(passed, true, 'released as the grace ended, not after starveMs');
+});

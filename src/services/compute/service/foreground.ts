@@ -45,7 +45,7 @@ export class Foreground {
   /** Runs a background task when its turn comes. Tasks must not wait for each other. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#busy() || this.#running >= this.#idleWidth || this.#queue.length) {
-      await new Promise<void>((r) => { this.#queue.push(r); this.#arm(this.#starveMs); });
+      await new Promise<void>((r) => { this.#queue.push(r); this.#arm(this.#lookAgainIn()); });
     } else {
       this.#running++;
     }
@@ -63,7 +63,7 @@ export class Foreground {
     // once and could run a whole build without ever letting a waiting request be read.
     await new Promise<void>((r) => setImmediate(r));
     if (!this.#busy()) return;
-    await new Promise<void>((r) => { this.#paused.push(r); this.#arm(this.#starveMs); });
+    await new Promise<void>((r) => { this.#paused.push(r); this.#arm(this.#lookAgainIn()); });
   }
 
   /** Lets waiting work go: RELEASE_BURST per turn when idle, one piece per starveMs when busy. */
@@ -79,11 +79,17 @@ export class Foreground {
       while (n > 0 && this.#queue.length && this.#running < this.#idleWidth) { n--; this.#running++; this.#queue.shift()!(); }
       if (n === 0 && (this.#paused.length || this.#queue.length)) { this.#soon(); return; }
     }
-    if (this.#queue.length || this.#paused.length) {
-      // In flight: leave() re-arms. Only just answered: look again when the grace ends.
-      const graceLeft = this.#graceMs - (Date.now() - this.#lastLeave);
-      this.#arm(this.#active > 0 ? this.#starveMs : Math.max(1, graceLeft + 1));
-    }
+    if (this.#queue.length || this.#paused.length) this.#arm(this.#lookAgainIn());
+  }
+
+  /**
+   * When waiting work should be looked at again. A request in flight re-arms as it leaves, so
+   * starveMs; one only just answered: as its grace ends. That holds for work that starts waiting
+   * after leave() armed nothing (there was nothing waiting then).
+   */
+  #lookAgainIn(): number {
+    const graceLeft = this.#graceMs - (Date.now() - this.#lastLeave);
+    return this.#active === 0 && graceLeft >= 0 ? graceLeft + 1 : this.#starveMs;
   }
 
   /** Releases more after the event loop has taken in what arrived meanwhile. */
