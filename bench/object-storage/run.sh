@@ -8,6 +8,8 @@
 # Runs back to back skew the small PUTs unless KEEP=1: this machine's root filesystem is ext4
 # without a journal, where creating a file scans past every inode deleted in the last minute or
 # more (ext4's recently_deleted()), 18 → 260 µs per create after one run's data was removed.
+# At the end it prints the CPU time the hypervisor stole during the run (/proc/stat): on a shared
+# VM a run with much steal measured the neighbours, not Stratus.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; repo="$(cd "$here/../.." && pwd)"
 shared="${STRATUS_SHARED:-$repo/../shared}"
@@ -26,5 +28,9 @@ done
 token="$(echo "$resp" | awk -F': ' 'tolower($1)=="x-subject-token"{print $2}' | tr -d '\r')"
 url="$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["token"]["catalog"]; print([e["url"] for s in c if s["type"]=="object-store" for e in s["endpoints"] if e["interface"]=="public"][0])' "$data.token.json")"
 echo "bench: $url (server pid $pid)" >&2
+cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
+read -r total0 steal0 < <(cpu_ticks)
 if [[ "${BENCH:-}" == cpu ]]; then "$repo/node_modules/.bin/node" "$here/cpu-bench.ts" "$url" "$token" "$pid"
 else RSS_PIDS="$pid" node "$shared/anchors/bench-swift.mjs" "$url" "$token"; fi
+read -r total1 steal1 < <(cpu_ticks)
+echo "note: CPU steal during the run: $(( (steal1 - steal0) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1) ))% of all CPU time" >&2
