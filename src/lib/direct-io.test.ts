@@ -58,6 +58,42 @@ test('a direct writer stores exactly the bytes it is given, and its tap sees eac
   }
 });
 
+test('a writer told to sync every N bytes syncs as it goes; a failed sync fails the write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'direct-io-'));
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+  await probe.close();
+  const original = proto.datasync;
+  let calls = 0;
+  let fail = false;
+  proto.datasync = function (this: unknown) { calls += 1; return fail ? Promise.reject(new Error('EIO')) : original.call(this); };
+  try {
+    const data = randomBytes(6 * BLOCK + 123);
+    const w = await DirectWriter.create(join(dir, 'synced'), { syncEvery: 2 * BLOCK });
+    for (let off = 0; off < data.length; off += 65_536) await w.write(data.subarray(off, off + 65_536));
+    await w.finish();
+    const early = calls;
+    assert.ok(early >= 1, `early syncs: ${early}`);
+    await w.datasync();
+    await w.close();
+    assert.equal(calls, early + 1);
+    assert.ok(readFileSync(join(dir, 'synced')).equals(data));
+
+    fail = true;
+    const bad = await DirectWriter.create(join(dir, 'failed'), { syncEvery: BLOCK });
+    const written = (async () => {
+      for (let off = 0; off < data.length; off += 65_536) await bad.write(data.subarray(off, off + 65_536));
+      await bad.finish();
+      await bad.datasync();
+    })();
+    await assert.rejects(written, /EIO/);
+    await bad.abort();
+  } finally {
+    proto.datasync = original;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a direct writer refuses an existing file and, aborted, leaves a file the caller can remove', async () => {
   const [dir] = dirs();
   try {

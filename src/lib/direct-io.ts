@@ -74,6 +74,19 @@ export async function openDirect(path: string, flags: number, mode?: number): Pr
  */
 export type BlockTap = (block: Buffer) => Promise<void> | undefined;
 
+export interface WriterOptions {
+  mode?: number;
+  tap?: BlockTap;
+  /**
+   * Sync the data written so far, in the background, each time this many more bytes have been
+   * written, for a file that will be synced at the end. A disk with a write cache (a VM's
+   * virtual disk) otherwise takes the whole file at the final sync: 150 ms for 256 MiB here,
+   * the disk busy while the upload waits. Synced as it goes, the cache is emptied while the
+   * request thread is still receiving, and the last sync has little left to do.
+   */
+  syncEvery?: number;
+}
+
 /** A new file filled from a stream of chunks, in whole aligned buffers. */
 export class DirectWriter {
   readonly #fh: FileHandle;
@@ -84,19 +97,24 @@ export class DirectWriter {
   /** File offset of the current buffer's first byte: always a multiple of BLOCK. */
   #pos = 0;
   readonly #inFlight: Array<Promise<void>> = [];
+  readonly #syncEvery: number;
+  /** The running early sync (see WriterOptions.syncEvery), if any. */
+  #syncing: Promise<void> | undefined;
+  #syncedTo = 0;
   #failed: Error | undefined;
   #closed = false;
 
-  private constructor(fh: FileHandle, direct: boolean, tap: BlockTap | undefined) {
+  private constructor(fh: FileHandle, direct: boolean, opts: WriterOptions) {
     this.#fh = fh;
     this.#direct = direct;
-    this.#tap = tap;
+    this.#tap = opts.tap;
+    this.#syncEvery = opts.syncEvery ?? Infinity;
   }
 
   /** Creates `path`, which must not exist. */
-  static async create(path: string, opts: { mode?: number; tap?: BlockTap } = {}): Promise<DirectWriter> {
+  static async create(path: string, opts: WriterOptions = {}): Promise<DirectWriter> {
     const { fh, direct } = await openDirect(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, opts.mode ?? 0o600);
-    return new DirectWriter(fh, direct, opts.tap);
+    return new DirectWriter(fh, direct, opts);
   }
 
   /** Copies `chunk` in. Returns a promise when the disk is behind: await it before the next. */
@@ -132,6 +150,8 @@ export class DirectWriter {
 
   /** Flushes the file's data and size to stable storage (after finish). */
   async datasync(): Promise<void> {
+    await this.#syncing;
+    if (this.#failed) throw this.#failed;
     await this.#fh.datasync();
   }
 
@@ -163,11 +183,23 @@ export class DirectWriter {
       .finally(() => giveBuffer(buf));
     this.#inFlight.push(done);
     void done.finally(() => { const i = this.#inFlight.indexOf(done); if (i >= 0) this.#inFlight.splice(i, 1); });
+    if (this.#pos - this.#syncedTo >= this.#syncEvery && !this.#syncing) this.#syncEarly();
     return this.#inFlight.length >= IN_FLIGHT ? this.#inFlight[0] : undefined;
+  }
+
+  /** Syncs what is written so far, in the background, once the writes in flight are done. */
+  #syncEarly(): void {
+    const upTo = this.#pos;
+    const written = Promise.all(this.#inFlight);
+    this.#syncing = written
+      .then(() => (this.#failed ? undefined : this.#fh.datasync()))
+      .then(() => { this.#syncedTo = upTo; }, (err: Error) => { this.#failed ??= err; })
+      .finally(() => { this.#syncing = undefined; });
   }
 
   async #drain(): Promise<void> {
     while (this.#inFlight.length) await this.#inFlight[0];
+    await this.#syncing;
   }
 }
 

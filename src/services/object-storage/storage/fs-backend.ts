@@ -29,6 +29,8 @@ export interface FsBackendOptions {
 
 /** Objects smaller than this are written from memory in one go; larger ones stream. */
 const BATCH = 1 << 20;
+/** A streamed blob's data is synced as it is written, every this many bytes (direct-io.ts). */
+const SYNC_EVERY = 16 << 20;
 
 export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
   const dataDir = join(opts.root, 'data');
@@ -122,7 +124,7 @@ export function createFsBackend(opts: FsBackendOptions): ObjectBackend {
           if (!file) {
             batch.push(chunk);
             if (size < BATCH) continue;
-            file = await DirectWriter.create(tmp, { tap: (block) => hash.hashBlock(block) });
+            file = await DirectWriter.create(tmp, { tap: (block) => hash.hashBlock(block), syncEvery: fsync ? SYNC_EVERY : undefined });
             for (const held of batch.splice(0)) await file.write(held);
             continue;
           }
