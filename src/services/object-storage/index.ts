@@ -1,5 +1,6 @@
 // The object storage service (Swift API, /v1/AUTH_<project_id>): accounts, containers and
-// objects in the service's database, object data as immutable blobs on the filesystem.
+// objects in the service's database, object data as immutable blobs on the filesystem (small
+// ones in the database).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineService } from '../../lib/service.ts';
@@ -8,6 +9,8 @@ import { migrations } from './db/migrations.ts';
 import { objectStoragePolicies } from './policies.ts';
 import { swiftRoutes } from './api/router.ts';
 import { createFsBackend } from './storage/fs-backend.ts';
+import { createDbBlobs } from './storage/db-blobs.ts';
+import { createTieredBackend } from './storage/tiered-backend.ts';
 import type { SwiftDeps } from './service/deps.ts';
 import { startExpirer } from './service/expirer.ts';
 import { markCleanShutdown, recover } from './service/recovery.ts';
@@ -29,7 +32,8 @@ export default defineService({
     const policy = makePolicy(objectStoragePolicies);
     const deps: SwiftDeps = {
       db: db.db,
-      backend: createFsBackend({ root, fsync }),
+      // small objects in the database (one log sync per write), the rest as files
+      backend: createTieredBackend(await createDbBlobs(db.db), createFsBackend({ root, fsync })),
       // The row is the object: with fsync on, a reply to a write waits for its commit to be on
       // disk (the shared default, synchronous=NORMAL in WAL mode, alone may lose the last commits
       // on power loss).

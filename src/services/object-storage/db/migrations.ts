@@ -1,8 +1,8 @@
 // Object storage's schema: the account, container and object rows that Swift keeps in its
 // account and container databases, here in the service's one database. Object data lives on
-// disk (storage/); a row points at its blob by `data_id`. Listings sort names by bytes, as Swift's
-// SQLite databases do: SQLite's BINARY collation already does; on PostgreSQL the name columns
-// get the "C" collation.
+// disk (storage/), a small object's in `small_blob`; a row points at its blob by `data_id`.
+// Listings sort names by bytes, as Swift's SQLite databases do: SQLite's BINARY collation
+// already does; on PostgreSQL the name columns get the "C" collation.
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Migration } from '../../../lib/db/index.ts';
 
@@ -98,8 +98,20 @@ async function partialIndexes(db: Kysely<any>): Promise<void> {
   }
 }
 
+/**
+ * Small objects' data (storage/db-blobs.ts). On SQLite the id is the rowid (INTEGER PRIMARY KEY):
+ * one B-tree, appended to in id order.
+ */
+async function smallBlobs(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('small_blob')
+    .addColumn('id', isPostgres(db) ? 'bigint' : 'integer', (c) => c.primaryKey())
+    .addColumn('data', isPostgres(db) ? 'bytea' : 'blob', (c) => c.notNull())
+    .execute();
+}
+
 export const migrations: Migration[] = [
   { id: '0001_initial', up: initial },
   { id: '0002_object_versions', up: versions },
   { id: '0003_partial_indexes', up: partialIndexes },
+  { id: '0004_small_blobs', up: smallBlobs },
 ];
