@@ -93,6 +93,8 @@ test('SIGKILL during a PUT: after restart no partial object, listings and stats 
   const v1 = randomBytes(200_000);
   assert.equal((await swift('PUT', `${url}/box/kept`, { token, body: kept })).status, 201);
   assert.equal((await swift('PUT', `${url}/box/victim`, { token, body: v1 })).status, 201);
+  const tiny = randomBytes(1000); // a small object: its data lives in the database
+  assert.equal((await swift('PUT', `${url}/box/tiny`, { token, body: tiny })).status, 201);
 
   // two uploads in flight: an overwrite of `victim` and a new object; the process dies midway
   const size = 64 * 1024 * 1024;
@@ -112,16 +114,19 @@ test('SIGKILL during a PUT: after restart no partial object, listings and stats 
 
   child = await startProcess(dataDir, port);
   const list = await swift('GET', `${url}/box?format=json`, { token });
-  assert.deepEqual(list.json().map((o: any) => [o.name, o.bytes, o.hash]), [['kept', kept.length, md5(kept)], ['victim', v1.length, md5(v1)]]);
+  assert.deepEqual(list.json().map((o: any) => [o.name, o.bytes, o.hash]), [['kept', kept.length, md5(kept)], ['tiny', tiny.length, md5(tiny)], ['victim', v1.length, md5(v1)]]);
   const victim = await swift('GET', `${url}/box/victim`, { token });
   assert.deepEqual([victim.status, md5(victim.body)], [200, md5(v1)]);
+  const small = await swift('GET', `${url}/box/tiny`, { token });
+  assert.deepEqual([small.status, md5(small.body)], [200, md5(tiny)]);
   assert.equal((await swift('HEAD', `${url}/box/fresh`, { token })).status, 404);
   const c = await swift('HEAD', `${url}/box`, { token });
-  assert.deepEqual([c.headers['x-container-object-count'], c.headers['x-container-bytes-used']], ['2', String(kept.length + v1.length)]);
+  const stored = String(kept.length + v1.length + tiny.length);
+  assert.deepEqual([c.headers['x-container-object-count'], c.headers['x-container-bytes-used']], ['3', stored]);
   const a = await swift('HEAD', url, { token });
-  assert.deepEqual([a.headers['x-account-object-count'], a.headers['x-account-bytes-used']], ['2', String(kept.length + v1.length)]);
+  assert.deepEqual([a.headers['x-account-object-count'], a.headers['x-account-bytes-used']], ['3', stored]);
   assert.deepEqual(readdirSync(join(dataDir, 'object-storage', 'tmp')), [], 'half-written uploads are gone');
-  assert.equal(blobFiles(dataDir).length, 2, 'exactly the stored objects have blobs');
+  assert.equal(blobFiles(dataDir).length, 2, 'exactly the stored large objects have files');
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 });
