@@ -1,7 +1,7 @@
 // The backend contract for the filesystem backend, the service's tiered one (small objects in
 // the database) and the in-memory reference, plus what only the filesystem shows: a crashed
 // write leaves its partial data in tmp/ only, and recovery drops it. And the database blobs on
-// both engines: where each size goes, ids that are never reused.
+// both engines: where each size goes, ids that only grow.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';

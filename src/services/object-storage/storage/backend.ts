@@ -1,7 +1,9 @@
 // Where object data lives. A backend stores immutable blobs by id; which blob is an object's
 // current data is decided by the database row (service/), never by the backend. That split is
-// what makes writes atomic: a blob is complete and durable before any row points at it, and a
-// row switches from one blob to another in one transaction.
+// what makes writes atomic: a blob is complete and durable before any row that points at it is
+// (a file is synced before its row is committed; a database blob is committed just before its
+// row, and the log keeps that order), and a row switches from one blob to another in one
+// transaction.
 import type { Readable } from 'node:stream';
 
 export interface BlobInfo {
@@ -19,8 +21,9 @@ export interface WriteOptions {
 
 export interface ObjectBackend {
   /**
-   * Streams `source` into a new blob and resolves once it is complete (and durable when the
-   * backend is configured so). Until then nothing of it is visible; on any error nothing remains.
+   * Streams `source` into a new blob and resolves once it is complete (and, when the backend is
+   * configured so, durable by the time a row committed after it is). Until then nothing of it
+   * is visible; on any error nothing remains.
    */
   write(source: AsyncIterable<Buffer>, opts: WriteOptions): Promise<BlobInfo>;
   /** Bytes [start, end] (inclusive) of a blob; rejects with BlobNotFound when it is gone. */

@@ -1,5 +1,5 @@
 // Small objects in the database, the rest in a backend of their own (the filesystem): a write
-// holds up to `smallMax` bytes; if the body ends there, it becomes a database blob
+// holds up to SMALL_MAX bytes; if the body ends there, it becomes a database blob
 // (db-blobs.ts, one log sync for data and row), otherwise the held bytes and the rest of the body
 // stream into the large backend. Ids say where a blob lives, so reads, links and removal go
 // straight to it.
@@ -15,7 +15,7 @@ import type { DbBlobs } from './db-blobs.ts';
  */
 export const SMALL_MAX = 64 * 1024;
 
-export function createTieredBackend(small: DbBlobs, large: ObjectBackend, smallMax = SMALL_MAX): ObjectBackend {
+export function createTieredBackend(small: DbBlobs, large: ObjectBackend): ObjectBackend {
   const stored = async (id: string) => {
     const data = await small.get(id);
     if (!data) throw new BlobNotFound(id);
@@ -32,7 +32,7 @@ export function createTieredBackend(small: DbBlobs, large: ObjectBackend, smallM
         size += next.value.length;
         if (size > opts.maxSize) { await body.return?.(); throw new BlobTooLarge(); }
         held.push(next.value);
-        if (size > smallMax) {
+        if (size > SMALL_MAX) {
           // the large backend reads what was held, then the rest of the body (and closes it)
           const rest = (async function* () { yield* held; yield* { [Symbol.asyncIterator]: () => body }; })();
           return large.write(rest, opts);
