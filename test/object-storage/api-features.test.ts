@@ -147,8 +147,10 @@ test('bulk: extract-archive creates containers and objects, bulk-delete removes 
     assert.equal(d.status, 200);
     assert.match(d.text, /Number Deleted: 3\nNumber Not Found: 1\nResponse Body: \nResponse Status: 200 OK\nErrors:\n/);
     assert.equal((await call('HEAD', '/bulkc')).status, 404);
-    const junk = await call('PUT', '/x?extract-archive=tar', { body: 'not a tar file at all' });
+    const junk = await call('PUT', '/x?extract-archive=.TAR.', { body: 'not a tar file at all' });
     assert.match(junk.text, /Response Status: 400 Bad Request/);
+    const zip = await call('PUT', '/x?extract-archive=zip', { body: 'PK' });
+    assert.deepEqual([zip.status, zip.text], [400, 'Unsupported archive format']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -71,7 +71,7 @@ const cases: Array<[string, string, string, Parameters<typeof swift>[2], number]
   ['malformed version-id', 'GET', '/c/o?version-id=yesterday', {}, 400],
   ['TempURL with a bad signature', 'GET', '/c/o?temp_url_sig=abc&temp_url_expires=99999999999', { token: '' }, 401],
   ['TempURL without expiry', 'GET', '/c/o?temp_url_sig=' + 'a'.repeat(40), { token: '' }, 401],
-  ['unsupported archive format', 'PUT', '/c?extract-archive=zip', { body: 'x' }, 200],
+  ['unsupported archive format', 'PUT', '/c?extract-archive=zip', { body: 'x' }, 400],
   ['PUT on the account', 'PUT', '', {}, 405],
   ['DELETE of one\'s own account', 'DELETE', '', {}, 403],
   ['unknown method', 'OPTIONS', '/c/o', {}, 405],

@@ -31,13 +31,16 @@ async function auth(deps: SwiftDeps, req: SwiftRequest, method: string, containe
 const statusOf = (err: unknown) => (err instanceof CloudError ? err.status : 500);
 
 export async function extractArchive(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
-  const format = (req.query.get('extract-archive') ?? '').toLowerCase();
+  // Swift's bulk middleware: lower case, dots around trimmed; an unknown format is refused
+  // outright (before authentication, as bulk sits ahead of it in Swift's pipeline). Swift also
+  // takes tar.bz2; Node has no bzip2, so that one is refused too.
+  const format = (req.query.get('extract-archive') ?? '').toLowerCase().replace(/^\.+|\.+$/g, '');
+  if (format !== 'tar' && format !== 'tar.gz') throw new BadRequest('Unsupported archive format');
   const ct = resultContentType(req.headers['accept']);
   const result = (created: number, status: number, body: string, errors: Array<[string, string]>): SwiftResponse => ({
     status: 200, headers: { 'Content-Type': ct },
     body: bulkResultBody(ct, { 'Number Files Created': created, 'Response Body': body, 'Response Status': statusLine(status) }, errors, 'extract'),
   });
-  if (!['tar', 'tar.gz', 'tgz'].includes(format)) return result(0, 400, 'Unsupported archive format', []);
   const source = format === 'tar' ? req.body : req.body.pipe(createGunzip());
   const maxContainers = deps.config.int('object_storage.max_containers_per_extraction');
   const maxFailed = deps.config.int('object_storage.max_failed_extractions');
