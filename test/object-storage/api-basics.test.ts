@@ -80,6 +80,12 @@ test('objects: PUT returns the MD5 ETag; GET and HEAD return data and metadata',
   const chunked = await call('PUT', '/objs/page.html', { body: parts(), headers: { 'Transfer-Encoding': 'chunked' } });
   assert.equal(chunked.status, 201);
   assert.equal((await call('HEAD', '/objs/page.html')).headers['content-type'], 'text/html');
+  // a Content-Type is stored as sent, even one no media-type parser accepts (as Swift does)
+  for (const type of ['text', 'null', '/', 'a; b']) {
+    assert.equal((await call('PUT', '/objs/typed', { body: 'x', headers: { 'Content-Type': type } })).status, 201, type);
+    assert.equal((await call('HEAD', '/objs/typed')).headers['content-type'], type);
+    assert.equal((await call('POST', '/objs/typed', { headers: { 'Content-Type': type } })).status, 202, type);
+  }
   // If-None-Match: * refuses to overwrite
   assert.equal((await call('PUT', '/objs/page.html', { body: 'x', headers: { 'If-None-Match': '*' } })).status, 412);
   const del = await call('DELETE', '/objs/page.html');

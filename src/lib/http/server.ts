@@ -64,6 +64,9 @@ export interface ServiceHttp {
   traffic?: { enter(): void; leave(): void };
 }
 
+/** Content-Type headers kept from Fastify's body parsing (see mountService), by raw request. */
+const contentTypes = new WeakMap<object, string>();
+
 /** Turns any error into the service's fault; unknown errors become a generic 500. */
 function toCloudError(err: any): CloudError {
   if (err instanceof CloudError) return err;
@@ -88,7 +91,18 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
 
   app.register(async (scope) => {
     // '*' streams every body whatever its type (object storage: data of any type, JSON included).
-    if (svc.streamTypes?.includes('*')) scope.removeAllContentTypeParsers();
+    if (svc.streamTypes?.includes('*')) {
+      scope.removeAllContentTypeParsers();
+      // Fastify answers 415 to a Content-Type it cannot parse ('text', 'null', '/') before any
+      // handler runs, where Swift stores whatever was sent: the header is hidden from Fastify
+      // while it reads the body and given back to the handler (handle()).
+      scope.addHook('onRequest', async (req) => {
+        const type = req.headers['content-type'];
+        if (type === undefined) return;
+        contentTypes.set(req.raw, type);
+        delete req.headers['content-type'];
+      });
+    }
     for (const type of svc.streamTypes ?? []) scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
     for (const type of svc.jsonTypes ?? []) scope.addContentTypeParser(type, { parseAs: 'string' }, scope.getDefaultJsonParser('error', 'error'));
     const traffic = svc.traffic;
@@ -127,6 +141,8 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
 
   async function handle(route: Route, req: FastifyRequest, res: FastifyReply) {
     const headers = req.headers;
+    const hiddenType = contentTypes.get(req.raw);
+    if (hiddenType !== undefined) headers['content-type'] = hiddenType;
     const ctx = route.policy === PUBLIC && !headers['x-auth-token']
       ? anonymousContext(req.id)
       : route.policy === PUBLIC
