@@ -187,6 +187,22 @@ test('object versioning (X-Versions-Enabled): version ids, delete markers, ?vers
   // deleting the marker brings v2 back
   assert.equal((await call('DELETE', `/ov/o?version-id=${del.headers['x-object-version-id']}`)).status, 204);
   assert.equal((await call('GET', '/ov/o')).text, 'v2');
+  // PUT ?version-id with no body makes that version current again; the replaced one stays a version
+  const restore = await call('PUT', `/ov/o?version-id=${Number(v1)}`);
+  assert.deepEqual([restore.status, restore.headers['x-object-version-id']], [201, v1]);
+  assert.equal((await call('GET', '/ov/o')).text, 'v1');
+  assert.deepEqual((await call('GET', '/ov?versions&format=json')).json().map((v: any) => [v.version_id, v.is_latest]), [[v2, false], [v1, true]]);
+  assert.equal((await call('HEAD', '/ov')).headers['x-container-object-count'], '1');
+  // what Swift refuses, with its words
+  const refused = async (method: string, path: string, body?: string) => { const r = await call(method, path, { body }); return [r.status, r.text]; };
+  assert.deepEqual(await refused('PUT', `/ov/o?version-id=${v2}`, 'data'), [400, 'PUT version-id requests require a zero byte body']);
+  assert.deepEqual(await refused('POST', `/ov/o?version-id=${v2}`), [400, 'POST to a specific version is not allowed']);
+  assert.deepEqual(await refused('GET', '/ov/o?version-id=yesterday'), [400, 'Invalid version parameter']);
+  assert.deepEqual(await refused('PUT', '/ov/o?version-id=1'), [404, 'The specified version does not exist']);
+  await call('PUT', '/plain');
+  await call('PUT', '/plain/o', { body: 'x' });
+  assert.deepEqual(await refused('GET', `/plain/o?version-id=${v1}`), [400, 'version-aware operations require that the container is versioned']);
+  assert.equal((await call('GET', '/plain/o?version-id=null')).text, 'x');
 });
 
 test('quotas: container bytes/count; account bytes set by a reseller admin only', async () => {

@@ -1,9 +1,10 @@
-// The requests of object versioning: GET/HEAD/DELETE ?version-id=<id> and GET <container>?versions.
+// The requests of object versioning: GET/HEAD/DELETE ?version-id=<id>, PUT ?version-id=<id>
+// (that version becomes the current one again) and GET <container>?versions.
 import { BadRequest, NotFound } from '../../../lib/errors.ts';
 import { inTransaction } from '../../../lib/db/index.ts';
 import type { ContainerRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
-import { deleteVersion, getVersion, listVersions } from '../db/versions.ts';
+import { deleteVersion, getVersion, insertVersion, listVersions } from '../db/versions.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { pyList, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
 import { collectGarbage, liveObject, type ObjectKey } from '../service/objects.ts';
@@ -12,14 +13,23 @@ import { isoTs, normalTs, parseTs } from '../service/timestamp.ts';
 import { cleanContentType, serveObject } from './object-read.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
-function versionParam(req: SwiftRequest): string {
+/**
+ * The version a request names, in stored form, checked in Swift's order: only a container that
+ * has had versioning on (enabled or suspended) knows versions other than "null", and an id is
+ * any Swift timestamp ("1700000000.1", "1700000000.12345_0").
+ */
+function versionParam(req: SwiftRequest, container: ContainerRow): string {
   const vid = req.query.get('version-id') ?? '';
-  if (vid !== 'null' && !/^\d{10}\.\d{5}$/.test(vid)) throw new BadRequest('Invalid version-id');
-  return vid;
+  if (vid === 'null') return vid;
+  if (container.headers['X-Versions-Enabled'] === undefined) throw new BadRequest('version-aware operations require that the container is versioned');
+  const [base = '', offset = ''] = vid.split('_', 2);
+  const t = Number(base);
+  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(base) || t >= 1e10 || !/^[0-9a-f]*$/i.test(offset)) throw new BadRequest('Invalid version parameter');
+  return normalTs(t);
 }
 
-export async function versionedRead(deps: SwiftDeps, req: SwiftRequest, _c: ContainerRow, key: ObjectKey): Promise<SwiftResponse> {
-  const vid = versionParam(req);
+export async function versionedRead(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey): Promise<SwiftResponse> {
+  const vid = versionParam(req, container);
   const current = await liveObject(deps, key);
   if (current && versionIdOf(current) === vid) return serveObject(deps, req, current, { [VERSION_ID]: vid });
   const v = await getVersion(deps.db, key.account, key.container, key.name, vid);
@@ -32,8 +42,8 @@ export async function versionedRead(deps: SwiftDeps, req: SwiftRequest, _c: Cont
   return serveObject(deps, req, v, { [VERSION_ID]: vid });
 }
 
-export async function versionedDelete(deps: SwiftDeps, req: SwiftRequest, _c: ContainerRow, key: ObjectKey): Promise<SwiftResponse> {
-  const vid = versionParam(req);
+export async function versionedDelete(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey): Promise<SwiftResponse> {
+  const vid = versionParam(req, container);
   const garbage: Array<string | null> = [];
   await inTransaction(deps.db, async (trx) => {
     await store.lockContainer(trx, key.account, key.container);
@@ -54,6 +64,38 @@ export async function versionedDelete(deps: SwiftDeps, req: SwiftRequest, _c: Co
   });
   await collectGarbage(deps, garbage);
   return { status: 204, headers: { [VERSION_ID]: vid } };
+}
+
+/**
+ * PUT ?version-id=<id> with no body: that version becomes the current one, and the current one
+ * an archived version (Swift points its latest-version link at the named version).
+ */
+export async function versionedPut(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey): Promise<SwiftResponse> {
+  const vid = versionParam(req, container);
+  const length = req.headers['content-length'];
+  if ((length !== undefined && length !== '0') || (length === undefined && req.headers['transfer-encoding'] !== undefined)) {
+    throw new BadRequest('PUT version-id requests require a zero byte body');
+  }
+  // no blob changes hands: each row keeps its own, and nothing becomes garbage
+  const restored = await inTransaction(deps.db, async (trx) => {
+    await store.lockContainer(trx, key.account, key.container);
+    const current = await store.getObject(trx, key.account, key.container, key.name);
+    if (current && versionIdOf(current) === vid) return current;
+    const v = await getVersion(trx, key.account, key.container, key.name, vid);
+    if (!v || v.deleted) throw new NotFound('The specified version does not exist');
+    if (current) {
+      await insertVersion(trx, { ...current, version_id: versionIdOf(current), deleted: false });
+      await store.deleteObjectRow(trx, key.account, key.container, key.name);
+    }
+    await deleteVersion(trx, key.account, key.container, key.name, vid);
+    const { version_id: _v, deleted: _d, ...row } = v;
+    const sysmeta = { ...row.sysmeta };
+    if (vid === 'null') delete sysmeta[VERSION_ID]; else sysmeta[VERSION_ID] = vid;
+    await store.insertObject(trx, { ...row, sysmeta });
+    await store.adjustContainer(trx, key.account, key.container, current ? 0 : 1, row.size - (current?.size ?? 0));
+    return row;
+  });
+  return { status: 201, headers: { ETag: restored.etag, [VERSION_ID]: vid } };
 }
 
 /** GET <container>?versions: every version, newest first within a name. */

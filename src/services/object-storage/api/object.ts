@@ -1,6 +1,6 @@
 // /v1/{account}/{container}/{object}: dispatch by method, after authorization against the
 // container's read or write ACL (or a TempURL/FormPost signature).
-import { MethodNotAllowed, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
+import { BadRequest, MethodNotAllowed, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
 import type { AccountRow, ContainerRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
 import type { AuthResult } from '../service/auth.ts';
@@ -11,7 +11,7 @@ import { containerAuth } from './container.ts';
 import { serveObject } from './object-read.ts';
 import { copyPath, copyRequest, deleteRequest, postRequest, putRequest } from './object-write.ts';
 import { headerPath } from '../service/metadata.ts';
-import { versionedRead, versionedDelete } from './object-versioning.ts';
+import { versionedDelete, versionedPut, versionedRead } from './object-versioning.ts';
 import { sloDelete, sloPut } from './slo.ts';
 import { isDirectoryMarker, staticWebApplies, staticWebObject } from './staticweb.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
@@ -49,6 +49,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
     case 'PUT': {
       const auth = objectAuth(deps, req, account, container, true);
       if (!container) throw new NotFound('');
+      if (req.query.has('version-id')) return versionedPut(deps, req, container, key);
       if (req.query.get('multipart-manifest') === 'put') return sloPut(deps, req, container, key);
       if (req.headers['x-copy-from'] !== undefined) {
         const from = copyPath(req.headers['x-copy-from'], 'X-Copy-From');
@@ -60,6 +61,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
     case 'POST': {
       objectAuth(deps, req, account, container, true);
       if (!container) throw new NotFound('');
+      if (req.query.has('version-id')) throw new BadRequest('POST to a specific version is not allowed');
       return postRequest(deps, req, key);
     }
     case 'DELETE': {
