@@ -31,9 +31,6 @@ export function writeResponse(row: ObjectRow, status = 201, etag?: string): Swif
 
 export async function putRequest(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey, account?: AccountRow): Promise<SwiftResponse> {
   const h = req.headers;
-  if (h['x-static-large-object'] !== undefined) {
-    throw new BadRequest('X-Static-Large-Object is a reserved header. To create a static large object add query param multipart-manifest=put.');
-  }
   checkObjectCreation(h, key.name, deps.constraints);
   checkManifestHeader(h);
   const inm = h['if-none-match'];

@@ -21,6 +21,15 @@ export function objectAuth(deps: SwiftDeps, req: SwiftRequest, account: AccountR
   return containerAuth(deps, req, account, write ? row?.headers['X-Container-Write'] : row?.headers['X-Container-Read']);
 }
 
+/**
+ * Only the SLO middleware sets X-Static-Large-Object: a client's is refused on every write but
+ * the manifest's own PUT and DELETE (Swift's slo, after authentication, before anything else).
+ */
+function refuseSloHeader(req: SwiftRequest): void {
+  if (req.headers['x-static-large-object'] === undefined) return;
+  throw new BadRequest('X-Static-Large-Object is a reserved header. To create a static large object add query param multipart-manifest=put.');
+}
+
 export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
   const key = { account: req.account!, container: req.container!, name: req.object! };
   const path = await store.getPath(deps.db, key.account, key.container, key.name);
@@ -48,6 +57,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
     }
     case 'PUT': {
       const auth = objectAuth(deps, req, account, container, true);
+      if (req.query.get('multipart-manifest') !== 'put') refuseSloHeader(req);
       if (!container) throw new NotFound('');
       if (req.query.has('version-id')) return versionedPut(deps, req, container, key);
       if (req.query.get('multipart-manifest') === 'put') return sloPut(deps, req, container, key);
@@ -60,12 +70,14 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
     }
     case 'POST': {
       objectAuth(deps, req, account, container, true);
+      refuseSloHeader(req);
       if (!container) throw new NotFound('');
       if (req.query.has('version-id')) throw new BadRequest('POST to a specific version is not allowed');
       return postRequest(deps, req, key);
     }
     case 'DELETE': {
       objectAuth(deps, req, account, container, true);
+      if (req.query.get('multipart-manifest') !== 'delete') refuseSloHeader(req);
       if (!container) throw new NotFound('');
       if (req.query.has('version-id')) return versionedDelete(deps, req, container, key);
       if (req.query.get('multipart-manifest') === 'delete') return sloDelete(deps, req, key);
@@ -80,6 +92,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
       const putReq: SwiftRequest = { ...req, method: 'PUT', account: destAccount, container: target.container, object: target.name };
       const dest = await store.getAccountAndContainer(deps.db, destAccount, target.container);
       const auth = objectAuth(deps, putReq, dest.account, dest.container, true);
+      refuseSloHeader(req);
       if (!dest.container) throw new NotFound('');
       return copyRequest(deps, putReq, auth, key, target, dest.account);
     }
