@@ -29,6 +29,13 @@ test('a delimiter rolls names up into subdirs, as Swift does', async () => {
   assert.deepEqual(await list({ delimiter: '/', reverse: true }), ['photos/*', 'c', 'b/*', 'b', 'a/*', 'a']);
 });
 
+test('a delimiter of several characters rolls up the same way (Swift 2.30 answers exactly these)', async () => {
+  assert.deepEqual(await list({ delimiter: '/2' }), ['a', 'a/b', 'a/c/d', 'a/c/e', 'b', 'b/x', 'c', 'photos/2*', 'photos/index']);
+  assert.deepEqual(await list({ delimiter: '/2', reverse: true }), ['photos/index', 'photos/2*', 'c', 'b/x', 'b', 'a/c/e', 'a/c/d', 'a/b', 'a']);
+  assert.deepEqual(await list({ delimiter: 'c/', prefix: 'a/' }), ['a/b', 'a/c/*']);
+  assert.deepEqual(await list({ delimiter: '/2', marker: 'photos/2' }), ['photos/index']);
+});
+
 test('path lists the direct children of a pseudo-directory', async () => {
   assert.deepEqual(await list({ path: 'a' }), ['a/b']);
   assert.deepEqual(await list({ path: 'photos/' }), ['photos/index']);

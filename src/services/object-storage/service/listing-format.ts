@@ -57,8 +57,8 @@ export function listingQuery(query: URLSearchParams, maxLimit: number, allowPath
     limit = Number(given);
     if (limit > maxLimit) throw new PreconditionFailed(`Maximum limit is ${maxLimit}`);
   }
+  // any string delimits, as in Swift 2.30 (older Swifts took one character only)
   const delimiter = query.get('delimiter') || undefined;
-  if (delimiter && ([...delimiter].length > 1 || delimiter.codePointAt(0)! > 254)) throw new PreconditionFailed('Bad delimiter');
   for (const k of ['marker', 'end_marker', 'prefix', 'delimiter', 'path']) {
     if (query.get(k)?.includes('\0')) throw new PreconditionFailed(`"${k}" parameter not valid UTF-8`);
   }
