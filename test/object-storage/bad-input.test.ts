@@ -64,6 +64,7 @@ const cases: Array<[string, string, string, Parameters<typeof swift>[2], number]
   ['versions location with a slash', 'POST', '/c', { headers: { 'X-Versions-Location': 'a/b' } }, 412],
   ['listing limit over the maximum', 'GET', '/c?limit=10001', {}, 412],
   ['unacceptable listing type', 'GET', '/c', { headers: { Accept: 'image/png' } }, 406],
+  ['malformed Accept header', 'GET', '/c', { headers: { Accept: 'json' } }, 400],
   ['If-None-Match other than *', 'PUT', '/c/i', { body: 'x', headers: { 'If-None-Match': 'abc' } }, 400],
   ['wrong ETag', 'PUT', '/c/i', { body: 'x', headers: { ETag: 'd41d8cd98f00b204e9800998ecf8427e' } }, 422],
   ['COPY without Destination', 'COPY', '/c/o', {}, 412],

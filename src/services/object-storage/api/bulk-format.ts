@@ -1,16 +1,17 @@
 // Result bodies of bulk operations (bulk delete, extract-archive, SLO delete and errors), as
 // Swift's bulk middleware writes them: text/plain "Key: value" lines, JSON or XML, by Accept.
+import { bestMatch } from '../service/accept.ts';
 import { pyRecord } from '../service/listing-format.ts';
 
 const FORMATS = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
 
+/** The result format the client accepts best; text/plain when none is, or Accept is malformed (as bulk ignores it). */
 export function resultContentType(accept: string | undefined): string {
-  if (!accept) return 'text/plain';
-  for (const part of accept.split(',')) {
-    const type = part.split(';')[0]!.trim().toLowerCase();
-    if (FORMATS.includes(type)) return type;
+  try {
+    return bestMatch(accept, FORMATS) ?? 'text/plain';
+  } catch {
+    return 'text/plain';
   }
-  return 'text/plain';
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -1,37 +1,25 @@
 // Listing bodies as Swift's listing_formats middleware writes them: JSON as Python's json.dumps
 // (", " and ": " separators, non-ASCII escaped), XML as ElementTree, plain text one name a line.
-import { NotAcceptable, PreconditionFailed } from '../../../lib/errors.ts';
+import { BadRequest, NotAcceptable, PreconditionFailed } from '../../../lib/errors.ts';
+import { bestMatch, MalformedAccept } from './accept.ts';
 import type { HeaderMap } from './metadata.ts';
 
 const FORMATS: Record<string, string> = { plain: 'text/plain', json: 'application/json', xml: 'application/xml' };
 const CANDIDATES = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
 
-/** The listing content type from ?format= or the Accept header (swob best_match). */
+/**
+ * The listing content type from ?format= or the Accept header (Swift's listing_formats): a
+ * malformed Accept is a 400, one that accepts none of the listing types a 406.
+ */
 export function listingContentType(query: URLSearchParams, headers: HeaderMap): string {
   const format = query.get('format');
   const accept = format ? FORMATS[format.toLowerCase()] ?? 'text/plain' : headers['accept'];
-  if (!accept) return 'text/plain';
-  const entries = accept.split(',').map((part) => {
-    const [type, ...params] = part.trim().split(';');
-    let q = 1;
-    for (const p of params) {
-      const [k, v] = p.trim().split('=');
-      if (k === 'q') q = Number(v);
-    }
-    return { type: (type ?? '').trim().toLowerCase(), q: Number.isFinite(q) ? q : 0 };
-  }).filter((e) => e.type);
   let best: string | undefined;
-  let bestQ = 0;
-  for (const c of CANDIDATES) {
-    const [ct] = c.split('/');
-    let q = -1;
-    let spec = -1;
-    for (const e of entries) {
-      const [et, es] = e.type.split('/');
-      const s = e.type === c ? 2 : et === ct && es === '*' ? 1 : e.type === '*/*' || e.type === '*' ? 0 : -1;
-      if (s > spec) { spec = s; q = e.q; }
-    }
-    if (spec >= 0 && q > bestQ) { best = c; bestQ = q; }
+  try {
+    best = bestMatch(accept, CANDIDATES);
+  } catch (err) {
+    if (err instanceof MalformedAccept) throw new BadRequest('Invalid Accept header');
+    throw err;
   }
   if (!best) throw new NotAcceptable('');
   return best;
