@@ -147,6 +147,18 @@ test('bulk: extract-archive creates containers and objects, bulk-delete removes 
     assert.equal(d.status, 200);
     assert.match(d.text, /Number Deleted: 3\nNumber Not Found: 1\nResponse Body: \nResponse Status: 200 OK\nErrors:\n/);
     assert.equal((await call('HEAD', '/bulkc')).status, 404);
+    // under a container's path it is still a bulk delete of the listed paths, never of the container
+    await call('PUT', '/keep');
+    await call('PUT', '/keep/k', { body: 'k' });
+    const under = await call('POST', '/keep?bulk-delete', { body: 'keep/k\n', headers: { 'Content-Type': 'text/plain' } });
+    assert.match(under.text, /Number Deleted: 1\n/);
+    assert.equal((await call('HEAD', '/keep')).status, 204);
+    // a list that is not plain text, or a result the client cannot take: 406 in the result
+    for (const headers of [{ 'Content-Type': 'application/json' }, { Accept: 'image/png' }]) {
+      const refused = await call('DELETE', '/?bulk-delete', { body: 'keep\n', headers });
+      assert.deepEqual([refused.status, /Response Status: 406 Not Acceptable/.test(refused.text)], [200, true], JSON.stringify(headers));
+    }
+    assert.equal((await call('HEAD', '/keep')).status, 204);
     const junk = await call('PUT', '/x?extract-archive=.TAR.', { body: 'not a tar file at all' });
     assert.match(junk.text, /Response Status: 400 Bad Request/);
     const zip = await call('PUT', '/x?extract-archive=zip', { body: 'PK' });

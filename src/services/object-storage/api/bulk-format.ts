@@ -5,14 +5,17 @@ import { pyRecord } from '../service/listing-format.ts';
 
 const FORMATS = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
 
-/** The result format the client accepts best; text/plain when none is, or Accept is malformed (as bulk ignores it). */
-export function resultContentType(accept: string | undefined): string {
+/** The result format the client accepts best; undefined when it accepts none, or Accept is malformed. */
+export function resultFormat(accept: string | undefined): string | undefined {
   try {
-    return bestMatch(accept, FORMATS) ?? 'text/plain';
+    return bestMatch(accept, FORMATS);
   } catch {
-    return 'text/plain';
+    return undefined;
   }
 }
+
+/** The format of a result body: the one accepted, else plain text (what Swift writes then). */
+export const resultContentType = (accept: string | undefined): string => resultFormat(accept) ?? 'text/plain';
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -13,7 +13,7 @@ import { guessContentType } from '../service/mimetypes.ts';
 import { deleteObject, putObject } from '../service/objects.ts';
 import { normalTs } from '../service/timestamp.ts';
 import { tarEntries, TarError } from '../service/tar.ts';
-import { bulkResultBody, resultContentType } from './bulk-format.ts';
+import { bulkResultBody, resultFormat } from './bulk-format.ts';
 import { pyQuote } from '../service/quote.ts';
 import { REASONS, type SwiftRequest, type SwiftResponse } from './swift-http.ts';
 
@@ -36,11 +36,13 @@ export async function extractArchive(deps: SwiftDeps, req: SwiftRequest): Promis
   // takes tar.bz2; Node has no bzip2, so that one is refused too.
   const format = (req.query.get('extract-archive') ?? '').toLowerCase().replace(/^\.+|\.+$/g, '');
   if (format !== 'tar' && format !== 'tar.gz') throw new BadRequest('Unsupported archive format');
-  const ct = resultContentType(req.headers['accept']);
+  const accepted = resultFormat(req.headers['accept']);
+  const ct = accepted ?? 'text/plain';
   const result = (created: number, status: number, body: string, errors: Array<[string, string]>): SwiftResponse => ({
     status: 200, headers: { 'Content-Type': ct },
     body: bulkResultBody(ct, { 'Number Files Created': created, 'Response Body': body, 'Response Status': statusLine(status) }, errors, 'extract'),
   });
+  if (!accepted) return result(0, 406, '', []);
   const source = format === 'tar' ? req.body : req.body.pipe(createGunzip());
   const maxContainers = deps.config.int('object_storage.max_containers_per_extraction');
   const maxFailed = deps.config.int('object_storage.max_failed_extractions');
@@ -104,7 +106,8 @@ async function readAllText(stream: AsyncIterable<Buffer>, max: number): Promise<
 }
 
 export async function bulkDelete(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
-  const ct = resultContentType(req.headers['accept']);
+  const accepted = resultFormat(req.headers['accept']);
+  const ct = accepted ?? 'text/plain';
   const maxDeletes = deps.config.int('object_storage.max_deletes_per_request');
   const maxFailed = deps.config.int('object_storage.max_failed_deletes');
   const text = await readAllText(req.body, maxDeletes * 2048);
@@ -112,6 +115,9 @@ export async function bulkDelete(deps: SwiftDeps, req: SwiftRequest): Promise<Sw
     status: 200, headers: { 'Content-Type': ct },
     body: bulkResultBody(ct, { 'Number Deleted': deleted, 'Number Not Found': notFound, 'Response Body': body, 'Response Status': statusLine(status) }, errors, 'delete'),
   });
+  // a result the client cannot read, or a list that is not newline-separated text: 406, as Swift
+  const type = req.headers['content-type'];
+  if (!accepted || (type && !type.startsWith('text/plain'))) return result(0, 0, 406, '', []);
   if (text === undefined) return result(0, 0, 413, `Maximum Bulk Deletes: ${maxDeletes} per request`, []);
   const paths = text.split('\n').map((l) => l.trim()).filter(Boolean);
   if (paths.length > maxDeletes) return result(0, 0, 413, `Maximum Bulk Deletes: ${maxDeletes} per request`, []);

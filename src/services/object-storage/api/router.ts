@@ -31,7 +31,8 @@ async function dispatch(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftRespon
   if (len > deps.constraints.max_account_name_length) throw new BadRequest(`Account name length of ${len} longer than ${deps.constraints.max_account_name_length}`);
 
   if (req.method === 'PUT' && req.query.has('extract-archive')) return extractArchive(deps, req);
-  if ((req.method === 'DELETE' || req.method === 'POST') && req.query.has('bulk-delete') && !req.container) return bulkDelete(deps, req);
+  // Swift's bulk delete answers under any path of the account: the paths come from the body
+  if ((req.method === 'DELETE' || req.method === 'POST') && req.query.has('bulk-delete')) return bulkDelete(deps, req);
   if (hasTempUrl(req)) {
     const grant = await checkTempUrl(deps, req);
     req.authOverride = 'tempurl';
