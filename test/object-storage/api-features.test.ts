@@ -154,7 +154,7 @@ test('bulk: extract-archive creates containers and objects, bulk-delete removes 
     assert.match(under.text, /Number Deleted: 1\n/);
     assert.equal((await call('HEAD', '/keep')).status, 204);
     // a list that is not plain text, or a result the client cannot take: 406 in the result
-    for (const headers of [{ 'Content-Type': 'application/json' }, { Accept: 'image/png' }]) {
+    for (const headers of [{ 'Content-Type': 'application/json' }, { Accept: 'image/png' }] as Array<Record<string, string>>) {
       const refused = await call('DELETE', '/?bulk-delete', { body: 'keep\n', headers });
       assert.deepEqual([refused.status, /Response Status: 406 Not Acceptable/.test(refused.text)], [200, true], JSON.stringify(headers));
     }
