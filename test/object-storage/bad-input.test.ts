@@ -63,6 +63,7 @@ const cases: Array<[string, string, string, Parameters<typeof swift>[2], number]
   ['non-numeric container quota', 'POST', '/c', { headers: { 'X-Container-Meta-Quota-Count': 'many' } }, 400],
   ['versions location with a slash', 'POST', '/c', { headers: { 'X-Versions-Location': 'a/b' } }, 412],
   ['listing limit over the maximum', 'GET', '/c?limit=10001', {}, 412],
+  ['listing parameter that is not UTF-8', 'GET', '/c?prefix=%FF', {}, 400],
   ['unacceptable listing type', 'GET', '/c', { headers: { Accept: 'image/png' } }, 406],
   ['malformed Accept header', 'GET', '/c', { headers: { Accept: 'json' } }, 400],
   ['If-None-Match other than *', 'PUT', '/c/i', { body: 'x', headers: { 'If-None-Match': 'abc' } }, 400],

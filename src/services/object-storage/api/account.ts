@@ -35,7 +35,7 @@ export async function accountRequest(deps: SwiftDeps, req: SwiftRequest): Promis
   if (!req.query.has('format')) headers['Vary'] = 'Accept';
   if (req.method === 'HEAD') return { status: 204, headers };
 
-  const q = listingQuery(req.query, deps.constraints.account_listing_limit, false);
+  const q = listingQuery(req.query, req.notUtf8, deps.constraints.account_listing_limit, false);
   const entries = row ? await store.listContainers(deps.db, account, q) : [];
   const records = entries.map((e) => ('subdir' in e ? { subdir: e.subdir } : {
     name: e.row.name, count: e.row.object_count, bytes: e.row.bytes_used,

@@ -76,7 +76,7 @@ export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Prom
       headers['Content-Type'] = `${contentType}; charset=utf-8`;
       if (!req.query.has('format')) headers['Vary'] = 'Accept';
       if (req.method === 'HEAD') return { status: 204, headers };
-      const q = listingQuery(req.query, deps.constraints.container_listing_limit, true);
+      const q = listingQuery(req.query, req.notUtf8, deps.constraints.container_listing_limit, true);
       if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, contentType, headers);
       if (contentType === 'application/json') return { status: 200, headers, body: await objectsJson(deps, account, name, q) };
       if (contentType === 'text/plain') {

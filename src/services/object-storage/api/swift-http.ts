@@ -21,6 +21,8 @@ export interface SwiftRequest {
   container?: string;
   object?: string;
   query: URLSearchParams;
+  /** Query parameters whose value is not valid %-encoded UTF-8 (URLSearchParams replaces the bytes). */
+  notUtf8: ReadonlySet<string>;
   headers: HeaderMap;
   ctx: RequestContext;
   /** The request body (never buffered). */
@@ -99,15 +101,31 @@ export function parsePath(rawPath: string): Pick<SwiftRequest, 'version' | 'acco
   return { version, account, container, object };
 }
 
+function notUtf8Params(rawQuery: string): Set<string> {
+  const names = new Set<string>();
+  if (!rawQuery.includes('%')) return names;
+  for (const pair of rawQuery.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    try {
+      decodeURIComponent(pair.slice(eq + 1).replaceAll('+', ' '));
+    } catch {
+      names.add(new URLSearchParams(pair.slice(0, eq) + '=').keys().next().value ?? '');
+    }
+  }
+  return names;
+}
+
 export function buildRequest(api: ApiRequest, prefix: string): SwiftRequest {
   const url = api.raw.raw.url ?? '/';
   const q = url.indexOf('?');
   let rawPath = q >= 0 ? url.slice(0, q) : url;
   if (rawPath.startsWith(prefix)) rawPath = rawPath.slice(prefix.length);
-  const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
+  const rawQuery = q >= 0 ? url.slice(q + 1) : '';
+  const query = new URLSearchParams(rawQuery);
   const body = (api.body && typeof (api.body as Readable).pipe === 'function' ? api.body : api.raw.raw) as Readable;
   return {
-    method: api.raw.method.toUpperCase(), rawPath: rawPath || '/', prefix, query, headers: normalizeHeaders(api.headers),
+    method: api.raw.method.toUpperCase(), rawPath: rawPath || '/', prefix, query, notUtf8: notUtf8Params(rawQuery), headers: normalizeHeaders(api.headers),
     ctx: api.ctx, body, transId: transId(), baseUrl: api.baseUrl, log: api.log,
   };
 }

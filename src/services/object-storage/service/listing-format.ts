@@ -38,7 +38,7 @@ export interface ListingQuery {
   reverse: boolean;
 }
 
-export function listingQuery(query: URLSearchParams, maxLimit: number, allowPath: boolean): ListingQuery {
+export function listingQuery(query: URLSearchParams, notUtf8: ReadonlySet<string>, maxLimit: number, allowPath: boolean): ListingQuery {
   let limit = maxLimit;
   const given = query.get('limit');
   if (given && /^\d+$/.test(given)) {
@@ -47,7 +47,10 @@ export function listingQuery(query: URLSearchParams, maxLimit: number, allowPath
   }
   // any string delimits, as in Swift 2.30 (older Swifts took one character only)
   const delimiter = query.get('delimiter') || undefined;
-  for (const k of ['marker', 'end_marker', 'prefix', 'delimiter', 'path']) {
+  // Bytes that are not UTF-8 are refused as in Swift 2.30. NUL it takes as a character, but
+  // PostgreSQL cannot compare text holding NUL: refused as older Swifts did (no name holds one).
+  for (const k of ['marker', 'end_marker', 'prefix', 'delimiter', 'path', 'format', 'reverse']) {
+    if (notUtf8.has(k)) throw new BadRequest(`"${k}" parameter not valid UTF-8`);
     if (query.get(k)?.includes('\0')) throw new PreconditionFailed(`"${k}" parameter not valid UTF-8`);
   }
   return {
