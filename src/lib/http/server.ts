@@ -96,11 +96,13 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
       // Fastify answers 415 to a Content-Type it cannot parse ('text', 'null', '/') before any
       // handler runs, where Swift stores whatever was sent: the header is hidden from Fastify
       // while it reads the body and given back to the handler (handle()).
-      scope.addHook('onRequest', async (req) => {
+      scope.addHook('onRequest', (req, _res, done) => {
         const type = req.headers['content-type'];
-        if (type === undefined) return;
-        contentTypes.set(req.raw, type);
-        delete req.headers['content-type'];
+        if (type !== undefined) {
+          contentTypes.set(req.raw, type);
+          delete req.headers['content-type'];
+        }
+        done();
       });
     }
     for (const type of svc.streamTypes ?? []) scope.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
