@@ -101,6 +101,7 @@ export function parsePath(rawPath: string): Pick<SwiftRequest, 'version' | 'acco
   return { version, account, container, object };
 }
 
+/** Names of the query parameters whose value does not decode as UTF-8 (Swift refuses those). */
 function notUtf8Params(rawQuery: string): Set<string> {
   const names = new Set<string>();
   if (!rawQuery.includes('%')) return names;
