@@ -96,7 +96,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     const publicUrl = config.optStr('public_url');
     for (const def of chosen) {
       const svc = running.get(def.id)!;
-      mountService(http, { id: def.id, prefix: def.prefix, faultStyle: svc.faultStyle, routes: svc.routes, policy: svc.policy, authenticator, microversion: svc.microversion, publicUrl, streamTypes: svc.streamTypes, jsonTypes: svc.jsonTypes, traffic: svc.traffic });
+      mountService(http, { id: def.id, prefix: def.prefix, faultStyle: svc.faultStyle, routes: svc.routes, policy: svc.policy, authenticator, microversion: svc.microversion, publicUrl, streamTypes: svc.streamTypes, jsonTypes: svc.jsonTypes, traffic: svc.traffic, badPath: svc.badPath });
     }
     const host = config.str('host');
     if (opts.listen !== false) await http.listen({ host, port: config.int('port') });

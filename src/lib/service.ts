@@ -1,13 +1,14 @@
 // The contract between a service and the composition root (src/cli). A service exports one
 // `defineService({...})`; the root gives it its dependencies, mounts its routes and, in the
 // all-in-one, registers its catalog entry.
+import type { IncomingMessage } from 'node:http';
 import type { Authenticator, TokenValidator } from './auth/authenticator.ts';
 import type { Bus } from './bus/index.ts';
 import type { Config, ConfigSchema } from './config.ts';
 import type { Database, Migration } from './db/index.ts';
 import type { FaultStyle } from './http/faults/index.ts';
 import type { MicroversionSpec } from './http/microversion.ts';
-import type { PolicyCheck, Route } from './http/routes.ts';
+import type { PolicyCheck, Reply, Route } from './http/routes.ts';
 import type { Logger } from './log.ts';
 import type { RuleDefault } from './policy/index.ts';
 
@@ -44,6 +45,9 @@ export interface RunningService {
   /** Told when each request to this service arrives and when its answer is done (or the client
    * went away): compute uses it to run background work when its API is idle. */
   traffic?: Traffic;
+  /** The answer to a path that does not decode (bad %-encoding, not UTF-8), which the router
+   * refuses before any route runs; by default a 400 in the service's fault style. */
+  badPath?(req: IncomingMessage): Reply;
   stop?(): Promise<void>;
   /** Identity only: validates tokens for every other service in the same process. */
   tokenValidator?: TokenValidator;

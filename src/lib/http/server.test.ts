@@ -70,6 +70,19 @@ test('bad bodies are 400 in the API style, oversize bodies 413, unknown paths 40
   assert.equal((await app.inject({ method: 'DELETE', url: '/x/things/p1' })).statusCode, 405);
 });
 
+test('a path that does not decode is 400 in the API style, or what the service answers to it', async () => {
+  const app = await server('nova');
+  const res = await app.inject({ method: 'GET', url: '/x/things/%FF' });
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().badRequest.code, 400);
+  assert.match(String(res.headers['x-openstack-request-id']), /^req-/);
+  const own = createHttpServer({ log: silentLogger() });
+  mountService(own, { id: 'x', prefix: '/x', faultStyle: 'swift', routes, policy, authenticator, badPath: (req) => reply(412, `bad: ${req.method}`) });
+  await own.ready();
+  const mine = await own.inject({ method: 'PUT', url: '/x/things/%E0%A4%A' });
+  assert.deepEqual([mine.statusCode, mine.body], [412, 'bad: PUT']);
+});
+
 test('a route without a policy, or with an unknown rule, refuses to start', () => {
   const app = createHttpServer({ log: silentLogger() });
   assert.throws(() => mountService(app, { id: 'x', prefix: '/x', faultStyle: 'nova', policy, authenticator, routes: [{ method: 'GET', path: '/a', policy: '', handler: () => 1 }] }), /no policy rule/);

@@ -1,5 +1,6 @@
 // The Fastify factory and the mounting of one service's route table under its prefix:
 // request ids, authentication, policy, body schemas, microversions and one fault style.
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { anonymousContext } from '../auth/context.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
@@ -12,8 +13,20 @@ import { checkRoutes, PUBLIC, Reply, type ApiRequest, type PolicyCheck, type Rou
 
 export interface HttpOptions { log: Logger; maxBodyBytes?: number }
 
+/** Per server, the mounted services' answers to a path the router cannot decode. */
+const badPathAnswers = new WeakMap<FastifyInstance, Array<{ prefix: string; answer: (req: FastifyRequest, res: FastifyReply) => void }>>();
+
 export function createHttpServer(opts: HttpOptions): FastifyInstance {
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
+    // a path that does not decode never reaches a route: the service under that prefix answers
+    // it in its own style (Swift: 412 "Invalid UTF8 or contains NULL"), not Fastify's JSON
+    frameworkErrors: (error, request, response) => {
+      const [req, res] = [request as FastifyRequest, response as FastifyReply];
+      const url = req.raw.url ?? '';
+      const mounted = error.code === 'FST_ERR_BAD_URL' ? badPathAnswers.get(app)?.find((m) => url.startsWith(m.prefix + '/')) : undefined;
+      if (mounted) return mounted.answer(req, res);
+      return res.code(400).type('application/json').send(JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: 400 }));
+    },
     loggerInstance: opts.log as FastifyBaseLogger,
     // Our own onResponse hook logs one line per request; the request id is on every line.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
@@ -62,6 +75,8 @@ export interface ServiceHttp {
   jsonTypes?: string[];
   /** Told when a request arrives (before authentication and body parsing) and when it is done. */
   traffic?: { enter(): void; leave(): void };
+  /** The answer to a path that does not decode; by default a 400 in the service's fault style. */
+  badPath?: (req: IncomingMessage) => Reply;
 }
 
 /** Content-Type headers kept from Fastify's body parsing (see mountService), by raw request. */
@@ -87,6 +102,19 @@ function toCloudError(err: any): CloudError {
 export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
   checkRoutes(svc.id, svc.routes, svc.policy);
   const render = faultStyles[svc.faultStyle];
+  const answers = badPathAnswers.get(app) ?? [];
+  badPathAnswers.set(app, answers);
+  answers.push({
+    prefix: svc.prefix,
+    answer: (req, res) => {
+      if (svc.badPath) {
+        const out = svc.badPath(req.raw);
+        return res.code(out.status).headers(out.headers).send(out.body);
+      }
+      const fault = render(new BadRequest('The request URL is not valid.'));
+      return res.code(fault.status).header('x-openstack-request-id', req.id).type(fault.contentType).send(fault.body);
+    },
+  });
   const baseUrl = (req: FastifyRequest) => (svc.publicUrl ?? `${req.protocol}://${req.headers.host ?? 'localhost'}`).replace(/\/$/, '') + svc.prefix;
 
   app.register(async (scope) => {

@@ -7,7 +7,7 @@ import { defineService } from '../../lib/service.ts';
 import { constraintsFrom, objectStorageConfig } from './config.ts';
 import { migrations } from './db/migrations.ts';
 import { objectStoragePolicies } from './policies.ts';
-import { swiftRoutes } from './api/router.ts';
+import { badPathReply, swiftRoutes } from './api/router.ts';
 import { createFsBackend } from './storage/fs-backend.ts';
 import { createDbBlobs } from './storage/db-blobs.ts';
 import { createTieredBackend } from './storage/tiered-backend.ts';
@@ -54,6 +54,7 @@ export default defineService({
       policy,
       faultStyle: 'swift',
       streamTypes: ['*'],
+      badPath: badPathReply,
       async stop() {
         await expirer.stop();
         await sync.stop();

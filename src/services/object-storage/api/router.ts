@@ -2,8 +2,10 @@
 // shape (slashes, trailing or doubled), so the path is parsed here from the raw URL rather than
 // matched by the router. The order follows Swift's proxy pipeline: info/healthcheck/crossdomain,
 // bulk, tempurl, formpost, then the account, container or object controller.
+import type { IncomingMessage } from 'node:http';
 import { BadRequest, CloudError, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
 import { PUBLIC, type ApiRequest, type Method, type Reply, type Route } from '../../../lib/http/routes.ts';
+import type { HeaderMap } from '../service/metadata.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { accountRequest } from './account.ts';
 import { bulkDelete, extractArchive } from './bulk.ts';
@@ -11,7 +13,7 @@ import { containerRequest } from './container.ts';
 import { formPost, isFormPost } from './formpost.ts';
 import { crossdomain, healthcheck, infoResponse } from './info.ts';
 import { objectRequest } from './object.ts';
-import { buildRequest, faultResponse, parsePath, toReply, type SwiftRequest, type SwiftResponse } from './swift-http.ts';
+import { buildRequest, faultResponse, parsePath, toReply, transId, type SwiftRequest, type SwiftResponse } from './swift-http.ts';
 import { checkTempUrl, hasTempUrl, tempUrlResponse } from './tempurl.ts';
 
 const METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'OPTIONS'];
@@ -51,6 +53,15 @@ function route(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
 function errorAsResponse(err: unknown): SwiftResponse {
   if (err instanceof CloudError && err.status < 500) return faultResponse(err);
   throw err;
+}
+
+/**
+ * A path that does not decode (bad %-encoding, not UTF-8): Swift's proxy refuses it before
+ * anything else, as it refuses NUL (parsePath).
+ */
+export function badPathReply(raw: IncomingMessage): Reply {
+  const req = { method: raw.method ?? 'GET', transId: transId(), headers: raw.headers as HeaderMap, body: raw };
+  return toReply(req, faultResponse(new PreconditionFailed('Invalid UTF8 or contains NULL')));
 }
 
 export function swiftRoutes(deps: SwiftDeps, prefix: string): Route[] {

@@ -132,7 +132,7 @@ export function buildRequest(api: ApiRequest, prefix: string): SwiftRequest {
 }
 
 /** The Reply the HTTP layer sends: Swift's standard headers added, Content-Length always set. */
-export function toReply(req: SwiftRequest, res: SwiftResponse): Reply {
+export function toReply(req: Pick<SwiftRequest, 'method' | 'transId' | 'headers' | 'body'>, res: SwiftResponse): Reply {
   const headers: Record<string, string> = { 'Content-Type': 'text/html; charset=UTF-8', ...res.headers };
   headers['X-Trans-Id'] = req.transId;
   headers['X-Openstack-Request-Id'] = req.transId;
