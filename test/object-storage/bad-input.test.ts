@@ -53,6 +53,8 @@ const cases: Array<[string, string, string, Parameters<typeof swift>[2], number]
   ['X-Static-Large-Object on a POST', 'POST', '/c/o', { headers: { 'X-Static-Large-Object': 'True' } }, 400],
   ['X-Static-Large-Object on a DELETE', 'DELETE', '/c/o', { headers: { 'X-Static-Large-Object': 'False' } }, 400],
   ['DLO manifest header without a container', 'PUT', '/c/m4', { headers: { 'X-Object-Manifest': 'noslash' } }, 400],
+  ['DLO manifest header without a prefix', 'PUT', '/c/m4', { headers: { 'X-Object-Manifest': 'c/' } }, 400],
+  ['DLO manifest header with a query', 'PUT', '/c/m4', { headers: { 'X-Object-Manifest': 'c/p?x=1' } }, 400],
   ['non-integer X-Delete-At', 'PUT', '/c/e1', { body: 'x', headers: { 'X-Delete-At': 'tomorrow' } }, 400],
   ['X-Delete-At in the past', 'POST', '/c/o', { headers: { 'X-Delete-At': '1000' } }, 400],
   ['negative X-Delete-After', 'PUT', '/c/e2', { body: 'x', headers: { 'X-Delete-After': '-5' } }, 400],

@@ -68,11 +68,12 @@ export function contentTypeFor(headers: HeaderMap, name: string): string {
   return given;
 }
 
-/** X-Object-Manifest must be <container>/<prefix>. */
+/** X-Object-Manifest must be <container>/<prefix>, both non-empty, as Swift's dlo checks it. */
 export function checkManifestHeader(headers: HeaderMap): void {
   const v = headers['x-object-manifest'];
   if (v === undefined) return;
   const text = headerText(v);
   const slash = text.indexOf('/');
-  if (slash <= 0 || text.startsWith('/')) throw new BadRequest('X-Object-Manifest must be in the format container/prefix');
+  const prefix = text.slice(slash + 1);
+  if (slash <= 0 || !prefix || prefix.startsWith('/') || /[?&]/.test(text)) throw new BadRequest('X-Object-Manifest must be in the format container/prefix');
 }
