@@ -76,6 +76,8 @@ test('a path that does not decode is 400 in the API style, or what the service a
   assert.equal(res.statusCode, 400);
   assert.equal(res.json().badRequest.code, 400);
   assert.match(String(res.headers['x-openstack-request-id']), /^req-/);
+  // the router's other refusal keeps Fastify's status
+  assert.equal((await app.inject({ method: 'GET', url: `/x/things/${'p'.repeat(101)}` })).statusCode, 414);
   const own = createHttpServer({ log: silentLogger() });
   mountService(own, { id: 'x', prefix: '/x', faultStyle: 'swift', routes, policy, authenticator, badPath: (req) => reply(412, `bad: ${req.method}`) });
   await own.ready();

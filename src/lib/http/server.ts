@@ -25,7 +25,9 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
       const url = req.raw.url ?? '';
       const mounted = error.code === 'FST_ERR_BAD_URL' ? badPathAnswers.get(app)?.find((m) => url.startsWith(m.prefix + '/')) : undefined;
       if (mounted) return mounted.answer(req, res);
-      return res.code(400).type('application/json').send(JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: 400 }));
+      // anything else as Fastify answers it (a route parameter too long: 414)
+      const status = error.statusCode ?? 400;
+      return res.code(status).type('application/json').send(JSON.stringify({ error: 'Bad Request', code: error.code, message: error.message, statusCode: status }));
     },
     loggerInstance: opts.log as FastifyBaseLogger,
     // Our own onResponse hook logs one line per request; the request id is on every line.
