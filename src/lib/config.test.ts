@@ -1,12 +1,15 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, kernelConfig, loadConfig, type ConfigSchema } from './config.ts';
 
 const schema: ConfigSchema = { ...kernelConfig, 'identity.token_expiration': { type: 'integer', default: 3600, min: 1, doc: '' } };
-const yaml = (text: string) => { const f = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'stratus.yaml'); writeFileSync(f, text); return f; };
+const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+const yaml = (text: string) => { const f = join(dir, `stratus-${files++}.yaml`); writeFileSync(f, text); return f; };
 
 test('defaults < file < environment < flags', () => {
   const file = yaml('port: 9000\nhost: 0.0.0.0\nidentity:\n  token_expiration: 60\n');
