@@ -21,12 +21,15 @@ export interface TestCloud {
 export interface TestResponse { status: number; headers: Headers; body: any; text: string }
 
 export async function startTestCloud(flags: Record<string, unknown> = {}): Promise<TestCloud> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'stratus-test-'));
+  // a data directory of its own, removed on stop, unless the test names one (a restart)
+  const ownDir = flags.data_dir === undefined;
+  const dataDir = ownDir ? mkdtempSync(join(tmpdir(), 'stratus-test-')) : String(flags.data_dir);
+  const removeOwnDir = () => { if (ownDir) rmSync(dataDir, { recursive: true, force: true }); };
   const cloud = await startCloud({
     env: {},
     log: silentLogger(),
     flags: { port: 0, data_dir: dataDir, admin_password: ADMIN_PASSWORD, 'identity.password_hash_cost': 'cheap', ...flags },
-  });
+  }).catch((err: unknown) => { removeOwnDir(); throw err; });
   let admin: string | undefined;
   const request: TestCloud['request'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
@@ -55,6 +58,6 @@ export async function startTestCloud(flags: Record<string, unknown> = {}): Promi
       }
       return admin;
     },
-    async stop() { await cloud.close(); rmSync(dataDir, { recursive: true, force: true }); },
+    async stop() { await cloud.close(); removeOwnDir(); },
   };
 }
