@@ -76,6 +76,8 @@ export async function serveObject(deps: SwiftDeps, req: SwiftRequest, o: ObjectR
   const cond = conditionalStatus(req.headers, etag, Math.ceil(parseTs(o.ts)));
   if (cond) {
     headers['Content-Length'] = '0';
+    // the object server's 412 carries the object's metadata but not what would describe a body
+    if (cond === 412) { delete headers['Content-Type']; delete headers['Accept-Ranges']; }
     return { status: cond, headers, body: cond === 412 ? '' : undefined };
   }
   if (req.method === 'HEAD') return { status: 200, headers };

@@ -32,6 +32,8 @@ export interface SwiftRequest {
   log: Logger;
   /** Set by TempURL/FormPost: the request is authorized by a signature, not a token. */
   authOverride?: 'tempurl' | 'formpost' | 'sync';
+  /** A TempURL's key: an account key reaches the whole account, a container key one container. */
+  tempUrlScope?: 'account' | 'container';
 }
 
 export interface SwiftResponse {
@@ -137,7 +139,8 @@ export function toReply(req: Pick<SwiftRequest, 'method' | 'transId' | 'headers'
   headers['X-Trans-Id'] = req.transId;
   headers['X-Openstack-Request-Id'] = req.transId;
   let body = res.body;
-  if (body === undefined && res.status !== 204 && res.status !== 304) body = defaultBody(res.status);
+  // swob writes its default explanation for GETs only: a HEAD's error says Content-Length: 0
+  if (body === undefined && res.status !== 204 && res.status !== 304) body = req.method === 'HEAD' ? '' : defaultBody(res.status);
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     const len = Buffer.byteLength(body);
     if (headers['Content-Length'] === undefined || req.method !== 'HEAD') headers['Content-Length'] = String(len);
@@ -162,6 +165,6 @@ export function toReply(req: Pick<SwiftRequest, 'method' | 'transId' | 'headers'
 /** A CloudError as Swift renders it. */
 export function faultResponse(err: CloudError): SwiftResponse {
   const headers = { ...err.headers };
-  if (!err.message) return { status: err.status, headers, body: defaultBody(err.status) };
+  if (!err.message) return { status: err.status, headers };
   return { status: err.status, headers: { 'Content-Type': 'text/plain', ...headers }, body: err.message };
 }
