@@ -13,6 +13,7 @@ import { TextBuilder } from '../../../lib/text-builder.ts';
 import { isoFormatter, isoOfTs, normalTs } from '../service/timestamp.ts';
 import { objectVersionsListing } from './object-versioning.ts';
 import { staticWeb } from './staticweb.ts';
+import { symlinkListingKeys } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 export function containerAuth(deps: SwiftDeps, req: SwiftRequest, accountRow: AccountRow | undefined, acl?: string): AuthResult {
@@ -50,7 +51,7 @@ async function objectsJson(deps: SwiftDeps, account: string, container: string, 
     } else {
       const r = objectRecord(e.row, iso);
       if (r.content_type !== lastType) { lastType = String(r.content_type); lastTypeJson = pyString(lastType); }
-      out.add(`${sep}{"bytes": ${r.bytes}, "hash": "${r.hash}", "name": ${pyString(e.row.name)}, "content_type": ${lastTypeJson}, "last_modified": "${r.last_modified}"}`);
+      out.add(`${sep}{"bytes": ${r.bytes}, "hash": "${r.hash}", "name": ${pyString(e.row.name)}, "content_type": ${lastTypeJson}, "last_modified": "${r.last_modified}"${symlinkListingKeys(e.row.sysmeta, account)}}`);
     }
     sep = ', ';
   });

@@ -2,6 +2,7 @@
 // registers them), /healthcheck and /crossdomain.xml — unauthenticated, at the endpoint root.
 import type { SwiftDeps } from '../service/deps.ts';
 import { POLICY_NAME } from '../service/deps.ts';
+import { SYMLOOP_MAX } from '../service/symlinks.ts';
 import type { SwiftResponse } from './swift-http.ts';
 
 export const SWIFT_VERSION = '2.30.1';
@@ -48,6 +49,7 @@ export function capabilities(deps: SwiftDeps): Record<string, unknown> {
       allowed_digests: [...(deps.config.list('object_storage.allowed_digests') ?? [])].sort(),
     },
     formpost: { allowed_digests: [...(deps.config.list('object_storage.allowed_digests') ?? [])].sort() },
+    symlink: { symloop_max: SYMLOOP_MAX, static_links: true },
     slo: { max_manifest_segments: cfg('max_manifest_segments'), max_manifest_size: cfg('max_manifest_size'), yield_frequency: 10, min_segment_size: 1, allow_async_delete: false },
     account_quotas: {},
     container_quotas: {},

@@ -8,7 +8,8 @@ import { containerAuth } from './container.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { SwiftStatus } from '../service/errors.ts';
 import { dloAssembly, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
-import { checkMetadata, headerPath } from '../service/metadata.ts';
+import { checkMetadata, headerPath, type HeaderMap } from '../service/metadata.ts';
+import { followSymlink, isSymlink, symlinkHeaders, targetLocation } from '../service/symlinks.ts';
 import { checkManifestHeader, checkObjectCreation, contentTypeFor, deleteAtFrom, objectMetadataFrom } from '../service/object-headers.ts';
 import { deleteObject, hasAccountQuota, liveObject, putObject, updateObjectMetadata, type ObjectKey, type Source } from '../service/objects.ts';
 import { rangesFor } from '../service/ranges.ts';
@@ -29,7 +30,8 @@ export function writeResponse(row: ObjectRow, status = 201, etag?: string): Swif
   return { status, headers, body: '' };
 }
 
-export async function putRequest(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey, account?: AccountRow): Promise<SwiftResponse> {
+/** PUT of an object (`sysmeta`: a symlink's, service/symlinks.ts). */
+export async function putRequest(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey, account?: AccountRow, sysmeta?: HeaderMap): Promise<SwiftResponse> {
   const h = req.headers;
   checkObjectCreation(h, key.name, deps.constraints);
   checkManifestHeader(h);
@@ -44,7 +46,7 @@ export async function putRequest(deps: SwiftDeps, req: SwiftRequest, container: 
   try {
     row = await putObject(deps, {
       ...key, source: { stream: req.body }, contentType: contentTypeFor(h, key.name), headers: objectMetadataFrom(h),
-      deleteAt, etag: h['etag'], ifNoneMatch: inm === '*', accountQuota: hasAccountQuota(account), known: container,
+      sysmeta, deleteAt, etag: h['etag'], ifNoneMatch: inm === '*', accountQuota: hasAccountQuota(account), known: container,
     });
   } catch (err) {
     if (clientGone(err)) throw new SwiftStatus(499, '');
@@ -72,6 +74,13 @@ export async function postRequest(deps: SwiftDeps, req: SwiftRequest, key: Objec
   if (!current) throw new NotFound('');
   const swiftBytes = /;\s*swift_bytes=\d+/.exec(current.content_type)?.[0] ?? '';
   await updateObjectMetadata(deps, key, { headers: objectMetadataFrom(h), contentType: contentType && contentType + swiftBytes, deleteAt });
+  if (isSymlink(current)) {
+    // Swift applies the POST to the link itself and says where the target is
+    const headers: Record<string, string> = { Location: targetLocation(req, current) };
+    const etag = symlinkHeaders(current)['X-Symlink-Target-Etag'];
+    if (etag) headers['X-Symlink-Target-Etag'] = etag;
+    return { status: 307, headers, body: 'The requested POST was applied to a symlink. POST directly to the target to apply requested metadata.' };
+  }
   return { status: 202 };
 }
 
@@ -101,7 +110,11 @@ export async function copyRequest(deps: SwiftDeps, req: SwiftRequest, _auth: Aut
     containerAuth(deps, { ...req, method: 'GET', account: src.account, container: src.container, object: src.name }, srcAccount, srcContainer?.headers['X-Container-Read']);
   }
   if (!srcContainer) throw new NotFound('');
-  const source = await liveObject(deps, src);
+  let source = await liveObject(deps, src);
+  if (source && isSymlink(source) && req.query.get('symlink') !== 'get') {
+    // the copy middleware reads its source with a GET, which follows the link
+    source = (await followSymlink(deps, { ...req, method: 'GET' }, source)).target;
+  }
   if (!source) throw new NotFound('');
   checkObjectCreation({ ...h, 'content-length': '0' }, dest.name, deps.constraints);
 
@@ -128,7 +141,7 @@ export async function copyRequest(deps: SwiftDeps, req: SwiftRequest, _auth: Aut
     contentType = contentType.replace(/;\s*swift_bytes=\d+/, '');
   } else {
     data = { blob: { id: source.data_id, size: source.size, etag: source.etag } };
-    if (isSlo(source)) sysmeta = { ...source.sysmeta };
+    if (isSlo(source) || isSymlink(source)) sysmeta = { ...source.sysmeta };
   }
   const deleteAt = h['x-delete-at'] !== undefined || h['x-delete-after'] !== undefined ? deleteAtFrom(h, deps.now()) : (fresh ? null : source.delete_at);
   const row = await putObject(deps, {

@@ -1,11 +1,13 @@
 // /v1/{account}/{container}/{object}: dispatch by method, after authorization against the
 // container's read or write ACL (or a TempURL/FormPost signature).
 import { BadRequest, MethodNotAllowed, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
-import type { AccountRow, ContainerRow } from '../db/rows.ts';
+import { Readable } from 'node:stream';
+import type { AccountRow, ContainerRow, ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
 import type { AuthResult } from '../service/auth.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { isExpired, liveObject } from '../service/objects.ts';
+import { isExpired, liveObject, type ObjectKey } from '../service/objects.ts';
+import { followSymlink, isSymlink, symlinkPut } from '../service/symlinks.ts';
 import { BlobNotFound } from '../storage/backend.ts';
 import { containerAuth } from './container.ts';
 import { serveObject } from './object-read.ts';
@@ -15,6 +17,32 @@ import { versionedDelete, versionedPut, versionedRead } from './object-versionin
 import { sloDelete, sloPut } from './slo.ts';
 import { isDirectoryMarker, staticWebApplies, staticWebObject } from './staticweb.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
+
+/** GET/HEAD of a link: the object it ends at, with its path in Content-Location. */
+async function serveThroughLink(deps: SwiftDeps, req: SwiftRequest, link: ObjectRow): Promise<SwiftResponse> {
+  const { target, location } = await followSymlink(deps, req, link);
+  if (!target) {
+    const err = new NotFound('');
+    err.headers = { 'Content-Location': location };
+    throw err;
+  }
+  return serveObject(deps, req, target, { 'Content-Location': location });
+}
+
+/** PUT with X-Symlink-Target: a zero-byte object that names its target (service/symlinks.ts). */
+async function putSymlink(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey, account?: AccountRow): Promise<SwiftResponse> {
+  if (await hasBody(req)) throw new BadRequest('Symlink requests require a zero byte body');
+  const link = await symlinkPut(deps, req, key);
+  const headers = link.contentType ? { ...req.headers, 'content-type': link.contentType } : req.headers;
+  return putRequest(deps, { ...req, headers, body: Readable.from([]) }, container, key, account, link.sysmeta);
+}
+
+/** Whether a request sends a body (a chunked one is read to find out). */
+async function hasBody(req: SwiftRequest): Promise<boolean> {
+  if (req.headers['content-length'] !== undefined) return req.headers['content-length'] !== '0';
+  for await (const chunk of req.body as AsyncIterable<Buffer>) if (chunk.length > 0) return true;
+  return false;
+}
 
 export function objectAuth(deps: SwiftDeps, req: SwiftRequest, account: AccountRow | undefined, row: ContainerRow | undefined, write: boolean): AuthResult {
   if (req.authOverride) return { owner: false, reseller: false };
@@ -49,6 +77,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
         }
         if (!o) throw new NotFound('');
         try {
+          if (isSymlink(o) && req.query.get('symlink') !== 'get') return await serveThroughLink(deps, req, o);
           return await serveObject(deps, req, o);
         } catch (err) {
           if (!(err instanceof BlobNotFound) || attempt >= 3) throw err;
@@ -66,6 +95,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
         const srcAccount = req.headers['x-copy-from-account'] ? headerPath(req.headers['x-copy-from-account']) : key.account;
         return copyRequest(deps, req, auth, { account: srcAccount, container: from.container, name: from.name }, key, account);
       }
+      if (req.headers['x-symlink-target'] !== undefined) return putSymlink(deps, req, container, key, account);
       return putRequest(deps, req, container, key, account);
     }
     case 'POST': {
@@ -73,6 +103,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
       refuseSloHeader(req);
       if (!container) throw new NotFound('');
       if (req.query.has('version-id')) throw new BadRequest('POST to a specific version is not allowed');
+      if (req.headers['x-symlink-target'] !== undefined) throw new BadRequest('A PUT request is required to set a symlink target');
       return postRequest(deps, req, key);
     }
     case 'DELETE': {

@@ -56,8 +56,9 @@ export async function checkTempUrl(deps: SwiftDeps, req: SwiftRequest): Promise<
   // clients that sign the full endpoint path include the service prefix (/object-store/v1/…)
   paths = paths.flatMap((p) => [p, p.startsWith('prefix:') ? `prefix:${req.prefix}${p.slice(7)}` : req.prefix + p]);
   const methodsToTry = req.method === 'HEAD' ? ['HEAD', 'GET', 'POST', 'PUT'] : [req.method];
-  const ok = keys.some(({ key }) => methodsToTry.some((m) => paths.some((p) => sameHex(hmacHex(sig.algo, key, `${m}\n${q.get('temp_url_expires')}\n${p}`), sig.hex))));
-  if (!ok) throw invalid(req);
+  const match = keys.find(({ key }) => methodsToTry.some((m) => paths.some((p) => sameHex(hmacHex(sig.algo, key, `${m}\n${q.get('temp_url_expires')}\n${p}`), sig.hex))));
+  if (!match) throw invalid(req);
+  req.tempUrlScope = match.scope;
   if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
     for (const h of ['x-object-manifest', 'x-symlink-target']) {
       if (req.headers[h] !== undefined) throw new BadRequest(`The header '${h.replace(/(^|-)(\w)/g, (_m, d, c) => d + c.toUpperCase())}' is not allowed in this tempurl`);

@@ -45,7 +45,7 @@ export async function listContainers(db: Db, account: string, params: ListParams
 }
 
 const CONTAINER_PAGE = 'select * from "container" where "account" = ?';
-const OBJECT_PAGE = 'select "name", "ts", "size", "etag", "content_type" from "object" where "account" = ? and "container" = ?';
+const OBJECT_PAGE = 'select "name", "ts", "size", "etag", "content_type", "sysmeta" from "object" where "account" = ? and "container" = ?';
 
 /** Each listing page query, written once per range shape: a long listing runs one per page. */
 const PAGE_SQL = new Map<string, RawSql>();
@@ -170,7 +170,8 @@ export async function adjustContainer(trx: Db, account: string, name: string, dC
   return Number(r.numAffectedRows ?? 0) > 0;
 }
 
-export type ListedObject = Pick<ObjectRow, 'name' | 'ts' | 'size' | 'etag' | 'content_type'>;
+/** A listing's row: `sysmeta` as stored (JSON text), read only for a symlink's listing keys. */
+export type ListedObject = Pick<ObjectRow, 'name' | 'ts' | 'size' | 'etag' | 'content_type'> & { sysmeta: string };
 
 export async function listObjects(db: Db, account: string, container: string, params: ListParams): Promise<Array<ListEntry<ListedObject>>> {
   return walkListing(params, objectPage(db, account, container));

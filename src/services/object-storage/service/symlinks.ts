@@ -1,0 +1,150 @@
+// Symlinks (Swift's symlink middleware): a zero-byte object whose sysmeta names another object,
+// "<container>/<object>" (%-encoded, as Swift stores it) and optionally its account. GET and
+// HEAD follow it to the target (at most SYMLOOP_MAX links in a row), each hop authorized as a
+// request of its own; `?symlink=get` reaches the link itself. A static link also records the
+// target's ETag and size when it is made, and a GET refuses a target whose ETag has changed.
+import { BadRequest, Conflict, PreconditionFailed, Unauthorized } from '../../../lib/errors.ts';
+import type { ObjectRow } from '../db/rows.ts';
+import * as store from '../db/store.ts';
+import { containerAuth } from '../api/container.ts';
+import type { SwiftRequest } from '../api/swift-http.ts';
+import { normalizeEtag } from './conditional.ts';
+import type { SwiftDeps } from './deps.ts';
+import { headerText, type HeaderMap } from './metadata.ts';
+import { isExpired, type ObjectKey } from './objects.ts';
+import { pyQuote } from './quote.ts';
+
+export const SYMLOOP_MAX = 2;
+
+const TARGET = 'X-Object-Sysmeta-Symlink-Target';
+const TARGET_ACCOUNT = 'X-Object-Sysmeta-Symlink-Target-Account';
+const TARGET_ETAG = 'X-Object-Sysmeta-Symlink-Target-Etag';
+const TARGET_BYTES = 'X-Object-Sysmeta-Symlink-Target-Bytes';
+
+export const isSymlink = (o: { sysmeta: HeaderMap }) => o.sysmeta[TARGET] !== undefined;
+
+/** The link's own headers, as `?symlink=get` shows them. */
+export function symlinkHeaders(o: ObjectRow): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (!isSymlink(o)) return h;
+  h['X-Symlink-Target'] = o.sysmeta[TARGET]!;
+  if (o.sysmeta[TARGET_ACCOUNT] !== undefined) h['X-Symlink-Target-Account'] = o.sysmeta[TARGET_ACCOUNT];
+  if (o.sysmeta[TARGET_ETAG] !== undefined) h['X-Symlink-Target-Etag'] = o.sysmeta[TARGET_ETAG];
+  if (o.sysmeta[TARGET_BYTES] !== undefined) h['X-Symlink-Target-Bytes'] = o.sysmeta[TARGET_BYTES];
+  return h;
+}
+
+/**
+ * The keys a JSON container listing adds for a symlink (sysmeta as the listing query reads it,
+ * a JSON text): symlink_etag and symlink_bytes for a static one, then symlink_path.
+ */
+export function symlinkListingKeys(sysmetaJson: string, account: string): string {
+  if (!sysmetaJson.includes(TARGET)) return '';
+  const s = JSON.parse(sysmetaJson) as HeaderMap;
+  let out = '';
+  if (s[TARGET_ETAG] !== undefined) out += `, "symlink_etag": ${JSON.stringify(s[TARGET_ETAG])}, "symlink_bytes": ${Number(s[TARGET_BYTES])}`;
+  return `${out}, "symlink_path": ${JSON.stringify(`/v1/${s[TARGET_ACCOUNT] ?? pyQuote(account)}/${s[TARGET]}`)}`;
+}
+
+/** Where a link points, as a path under the service (Content-Location, the POST redirect). */
+export function targetLocation(req: SwiftRequest, link: ObjectRow): string {
+  return `${req.prefix}/${req.version ?? 'v1'}/${link.sysmeta[TARGET_ACCOUNT] ?? pyQuote(link.account)}/${link.sysmeta[TARGET]}`;
+}
+
+function targetKey(link: ObjectRow): ObjectKey {
+  const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
+  const path = decode(link.sysmeta[TARGET]!);
+  const slash = path.indexOf('/');
+  const account = link.sysmeta[TARGET_ACCOUNT];
+  return { account: account === undefined ? link.account : decode(account), container: path.slice(0, slash), name: path.slice(slash + 1) };
+}
+
+const conflict = (message: string, location?: string) => {
+  const err = new Conflict(message);
+  if (location) err.headers = { 'Content-Location': location };
+  return err;
+};
+
+/**
+ * Each hop is a request of its own: the target's container must be readable by the caller. A
+ * TempURL reaches only its own account, and with a container key only its own container.
+ */
+async function readTarget(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<ObjectRow | undefined> {
+  const path = await store.getPath(deps.db, key.account, key.container, key.name);
+  if (req.authOverride === 'tempurl') {
+    if (key.account !== req.account || (req.tempUrlScope === 'container' && key.container !== req.container)) throw new Unauthorized('');
+  } else if (!req.authOverride) {
+    containerAuth(deps, { ...req, method: req.method === 'HEAD' ? 'HEAD' : 'GET', ...{ account: key.account, container: key.container, object: key.name } },
+      path.account, path.container?.headers['X-Container-Read']);
+  }
+  const o = path.container ? path.object : undefined;
+  return o && !isExpired(o, deps.now()) ? o : undefined;
+}
+
+export interface Followed { target?: ObjectRow; location: string }
+
+/**
+ * Follows `link` to the object it ends at (`target` undefined: there is none). `follow: false`
+ * follows static links only (a static link's validation); `expect` is the ETag the previous
+ * static link recorded.
+ */
+async function walk(deps: SwiftDeps, req: SwiftRequest, link: ObjectRow, opts: { follow: boolean; expect?: string; location?: string }): Promise<Followed> {
+  let o = link;
+  let expect = opts.expect;
+  let location = opts.location ?? '';
+  for (let loops = 0; ; loops++) {
+    const recorded = o.sysmeta[TARGET_ETAG];
+    if (isSymlink(o) && (recorded !== undefined || opts.follow)) {
+      if (expect !== undefined && expect !== (recorded ?? o.etag)) throw conflict('X-Symlink-Target-Etag headers do not match', location);
+      if (loops >= SYMLOOP_MAX) throw new Conflict(`Too many levels of symbolic links, maximum allowed is ${SYMLOOP_MAX}`);
+      location = targetLocation(req, o);
+      expect = recorded;
+      const next = await readTarget(deps, req, targetKey(o));
+      if (!next) return { location };
+      o = next;
+      continue;
+    }
+    if (expect !== undefined && o.etag !== expect) throw conflict(`Object Etag '${o.etag}' does not match X-Symlink-Target-Etag header '${expect}'`, location);
+    return { target: o, location };
+  }
+}
+
+/** GET/HEAD (and the source of a copy) through a link. */
+export const followSymlink = (deps: SwiftDeps, req: SwiftRequest, link: ObjectRow) => walk(deps, req, link, { follow: true });
+
+/**
+ * A PUT with X-Symlink-Target (the body must be empty; the caller checks): validates the
+ * headers as Swift does and returns the link's sysmeta and its default Content-Type.
+ */
+export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<{ sysmeta: HeaderMap; contentType?: string }> {
+  const form = 'X-Symlink-Target header must be of the form <container name>/<object name>';
+  const raw = headerText(req.headers['x-symlink-target']!);
+  const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
+  const path = decode(raw);
+  if (path.startsWith('/')) throw new PreconditionFailed(form);
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) throw new PreconditionFailed(form);
+  const target: ObjectKey = { account: key.account, container: path.slice(0, slash), name: path.slice(slash + 1) };
+  const sysmeta: HeaderMap = { [TARGET]: pyQuote(path) };
+  if (req.headers['x-symlink-target-account'] !== undefined) {
+    const account = decode(headerText(req.headers['x-symlink-target-account']));
+    if (!account) throw new PreconditionFailed('Account name cannot be empty');
+    if (account.includes('/')) throw new PreconditionFailed('Account name cannot contain slashes');
+    target.account = account;
+    sysmeta[TARGET_ACCOUNT] = pyQuote(account);
+  }
+  if (target.account === key.account && target.container === key.container && target.name === key.name) throw new BadRequest('Symlink cannot target itself');
+  const etag = req.headers['x-symlink-target-etag'] !== undefined ? normalizeEtag(req.headers['x-symlink-target-etag']) : '';
+  if (/[;"\\]/.test(etag)) throw new BadRequest('Bad X-Symlink-Target-Etag format');
+  if (!etag) return { sysmeta, contentType: req.headers['content-type'] ? undefined : 'application/symlink' };
+
+  // a static link: the target must exist now, with that ETag
+  const location = `${req.prefix}/${req.version ?? 'v1'}/${sysmeta[TARGET_ACCOUNT] ?? pyQuote(key.account)}/${sysmeta[TARGET]}`;
+  const first = await readTarget(deps, { ...req, method: 'HEAD' }, target);
+  if (!first) throw conflict('X-Symlink-Target does not exist', location);
+  const { target: end } = await walk(deps, { ...req, method: 'HEAD' }, first, { follow: false, expect: etag, location });
+  if (!end) throw conflict('X-Symlink-Target does not exist', location);
+  sysmeta[TARGET_ETAG] = etag;
+  sysmeta[TARGET_BYTES] = end.sysmeta['X-Object-Sysmeta-Slo-Size'] ?? String(end.size);
+  return { sysmeta, contentType: req.headers['content-type'] ? undefined : end.content_type.replace(/;\s*swift_bytes=\d+/, '') };
+}
