@@ -47,12 +47,12 @@ export function symlinkListingKeys(sysmetaJson: string, account: string): string
 }
 
 /** Where a link points, as a path under the service (Content-Location, the POST redirect). */
-export function targetLocation(req: SwiftRequest, link: ObjectRow): string {
-  return `${req.prefix}/${req.version ?? 'v1'}/${link.sysmeta[TARGET_ACCOUNT] ?? pyQuote(link.account)}/${link.sysmeta[TARGET]}`;
-}
+export const targetLocation = (req: SwiftRequest, link: { account: string; sysmeta: HeaderMap }) =>
+  `${req.prefix}/${req.version ?? 'v1'}/${link.sysmeta[TARGET_ACCOUNT] ?? pyQuote(link.account)}/${link.sysmeta[TARGET]}`;
+
+const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
 
 function targetKey(link: ObjectRow): ObjectKey {
-  const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
   const path = decode(link.sysmeta[TARGET]!);
   const slash = path.indexOf('/');
   const account = link.sysmeta[TARGET_ACCOUNT];
@@ -74,8 +74,8 @@ async function readTarget(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): P
   if (req.authOverride === 'tempurl') {
     if (key.account !== req.account || (req.tempUrlScope === 'container' && key.container !== req.container)) throw new Unauthorized('');
   } else if (!req.authOverride) {
-    containerAuth(deps, { ...req, method: req.method === 'HEAD' ? 'HEAD' : 'GET', ...{ account: key.account, container: key.container, object: key.name } },
-      path.account, path.container?.headers['X-Container-Read']);
+    const hop = { ...req, method: req.method === 'HEAD' ? 'HEAD' : 'GET', account: key.account, container: key.container, object: key.name };
+    containerAuth(deps, hop, path.account, path.container?.headers['X-Container-Read']);
   }
   const o = path.container ? path.object : undefined;
   return o && !isExpired(o, deps.now()) ? o : undefined;
@@ -118,9 +118,7 @@ export const followSymlink = (deps: SwiftDeps, req: SwiftRequest, link: ObjectRo
  */
 export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<{ sysmeta: HeaderMap; contentType?: string }> {
   const form = 'X-Symlink-Target header must be of the form <container name>/<object name>';
-  const raw = headerText(req.headers['x-symlink-target']!);
-  const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
-  const path = decode(raw);
+  const path = decode(headerText(req.headers['x-symlink-target']!));
   if (path.startsWith('/')) throw new PreconditionFailed(form);
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) throw new PreconditionFailed(form);
@@ -139,7 +137,7 @@ export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: Object
   if (!etag) return { sysmeta, contentType: req.headers['content-type'] ? undefined : 'application/symlink' };
 
   // a static link: the target must exist now, with that ETag
-  const location = `${req.prefix}/${req.version ?? 'v1'}/${sysmeta[TARGET_ACCOUNT] ?? pyQuote(key.account)}/${sysmeta[TARGET]}`;
+  const location = targetLocation(req, { account: key.account, sysmeta });
   const first = await readTarget(deps, { ...req, method: 'HEAD' }, target);
   if (!first) throw conflict('X-Symlink-Target does not exist', location);
   const { target: end } = await walk(deps, { ...req, method: 'HEAD' }, first, { follow: false, expect: etag, location });
