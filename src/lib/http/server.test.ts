@@ -22,6 +22,7 @@ const policy = new Enforcer([{ name: 'thing:get', checkStr: 'role:admin or proje
 const routes: Route[] = [
   { method: 'GET', path: '/', policy: PUBLIC, handler: () => reply(300, { versions: [] }) },
   { method: 'GET', path: '/things/:id', policy: 'thing:get', target: (req) => ({ project_id: req.params.id }), handler: (req) => ({ thing: { id: req.params.id, by: req.ctx.userId } }) },
+  { method: 'GET', path: '/cased', policy: PUBLIC, handler: () => reply(200, 'ok', { 'X-Object-Meta-Color': 'blue', 'X-Openstack-Request-Id': 'tx-own', 'Content-Type': 'text/x-own' }) },
   { method: 'POST', path: '/things', policy: PUBLIC, body: { type: 'object', required: ['thing'], properties: { thing: { type: 'object', properties: { size: { type: 'integer' } } } } }, handler: () => reply(201, { ok: true }) },
 ];
 
@@ -37,6 +38,14 @@ test('public route answers without a token, with a request id', async () => {
   const res = await app.inject({ method: 'GET', url: '/x/' });
   assert.equal(res.statusCode, 300);
   assert.match(String(res.headers['x-openstack-request-id']), /^req-[0-9a-f-]{36}$/);
+});
+
+test('a reply\'s header names go out as written (clients match "X-Object-Meta-" case-sensitively), its values win', async () => {
+  const app = await server();
+  const res = await app.inject({ method: 'GET', url: '/x/cased' });
+  const names = (res.raw.res as import('node:http').ServerResponse).getRawHeaderNames();
+  assert.ok(names.includes('X-Object-Meta-Color'), names.join(', '));
+  assert.deepEqual([res.headers['x-object-meta-color'], res.headers['x-openstack-request-id'], res.headers['content-type'], res.body], ['blue', 'tx-own', 'text/x-own', 'ok']);
 });
 
 test('a protected route needs a token (401 in the API style, with WWW-Authenticate for keystone)', async () => {

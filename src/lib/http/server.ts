@@ -198,7 +198,7 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
     if (req.validationError) throw toCloudError(req.validationError);
     const out = await route.handler(api);
     if (out instanceof Reply) {
-      res.code(out.status).headers(out.headers);
+      setHeaders(res.code(out.status), out.headers);
       return send(res, out.body);
     }
     if (out === undefined) return res.code(204).send();
@@ -211,6 +211,22 @@ export function mountService(app: FastifyInstance, svc: ServiceHttp): void {
       authToken: req.headers['x-auth-token'] as string | undefined,
       serviceToken: req.headers['x-service-token'] as string | undefined,
     }, req.id);
+  }
+}
+
+/** The headers Fastify must know of: it serializes and frames the body by them. */
+const FRAMING = new Set(['content-type', 'content-length']);
+
+/**
+ * A reply's headers, their names sent as the service wrote them. Fastify lower-cases the names it
+ * sends, and some clients match names case-sensitively: openstacksdk reads an object's metadata
+ * from the headers that start with "X-Object-Meta-" (Swift's spelling), and found none.
+ */
+function setHeaders(res: FastifyReply, headers: Record<string, string>) {
+  for (const [name, value] of Object.entries(headers)) {
+    // one Fastify already holds (x-openstack-request-id, from a hook) would win over a raw one
+    if (FRAMING.has(name.toLowerCase()) || res.hasHeader(name)) res.header(name, value);
+    else res.raw.setHeader(name, value);
   }
 }
 
