@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Object storage with real clients (Debian's python3-swiftclient and rclone): starts Stratus
-# (identity and object storage), then
+# Object storage with real clients (Debian's python3-swiftclient, rclone, python3-openstacksdk):
+# starts Stratus (identity and object storage), then
 # - swift: a 300 MiB file uploaded with --segment-size as a DLO and as an SLO (--use-slo),
 #   downloaded back byte-identical, deleted with its segments;
 # - rclone (swift backend, keystone auth from the environment): a tree copied and checked, a file
 #   chunked into segments and one streamed (rcat, size unknown) read back byte-identical, a ranged
 #   read, a modification time set, server-side copy and move, sync deleting what the source lost,
-#   purge.
+#   purge;
+# - openstacksdk: object, container and account metadata set and read back, a segmented upload.
 # Prints PASS/FAIL per step and "N passed, M failed" last; exits 1 on any failure, 2 if it could
 # not run.   usage: test/conformance/object-clients.sh
 set -uo pipefail
@@ -112,6 +113,41 @@ step "rclone touch (modification time as metadata)" rclone_modtime
 step "rclone server-side copyto and moveto" rclone_copy_move
 step "rclone sync (deletes what the source lost)" rclone_sync
 step "rclone purge (segments too)" rclone_purge
+
+# openstacksdk (what Ansible's openstack.cloud modules call): metadata read back from the
+# headers, which it matches case-sensitively ("X-Object-Meta-"), and a segmented SLO upload
+sdk_metadata() {
+  python3 - <<'PY'
+import openstack
+c = openstack.connect()
+c.create_container('sdk')
+c.create_object('sdk', 'small.txt', data=b'hello sdk', metadata={'color': 'blue'})
+assert c.get_object_metadata('sdk', 'small.txt') == {'color': 'blue'}, c.get_object_metadata('sdk', 'small.txt')
+c.update_object('sdk', 'small.txt', metadata={'color': 'red'})
+c.object_store.set_object_metadata('small.txt', 'sdk', shape='round')
+assert c.object_store.get_object_metadata('small.txt', 'sdk').metadata == {'color': 'red', 'shape': 'round'}
+assert c.object_store.set_container_metadata('sdk', refresh=True, flavor='x').metadata == {'flavor': 'x'}
+c.object_store.set_account_metadata(team='a')
+assert c.object_store.get_account_metadata().metadata.get('team') == 'a'
+PY
+}
+sdk_slo() {
+  head -c $((30 * 1024 * 1024)) "$data/big.bin" > "$data/sdk.bin"
+  python3 - "$data/sdk.bin" <<'PY'
+import hashlib, sys, openstack
+c = openstack.connect()
+path = sys.argv[1]
+c.object_store.create_object('sdk', 'big.bin', filename=path, segment_size=8 * 1024 * 1024)
+meta = c.object_store.get_object_metadata('big.bin', 'sdk')
+assert meta.is_static_large_object and meta.content_length == 30 * 1024 * 1024, (meta.is_static_large_object, meta.content_length)
+data = c.object_store.download_object('big.bin', 'sdk')
+assert hashlib.md5(data).digest() == hashlib.md5(open(path, 'rb').read()).digest(), 'downloaded bytes differ'
+assert not c.is_object_stale('sdk', 'big.bin', path)
+PY
+}
+export -f sdk_metadata sdk_slo
+step "openstacksdk: object, container and account metadata" sdk_metadata
+step "openstacksdk: create_object with segment_size (SLO), download" sdk_slo
 
 echo "$passed passed, $failed failed"
 if (( failed > 0 )); then echo "(logs: $data)"; trap - EXIT; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; fi
