@@ -90,6 +90,36 @@ for (const [what, method, path, opts, status] of cases) {
   });
 }
 
+test('faults are written as Swift 2.30 writes them: its message and content type, or swob\'s default page', async () => {
+  const html = 'text/html; charset=UTF-8';
+  // each answer as the reference Swift gave it to the same request
+  const faults: Array<[string, string, string, Parameters<typeof swift>[2], number, string, string]> = [
+    ['listing limit', 'GET', '/c?limit=10001', {}, 412, html, 'Maximum limit is 10000'],
+    ['metadata name (a constraint: text/plain, the name title-cased)', 'POST', '/c/o', { headers: { ['X-Object-Meta-' + 'k'.repeat(129)]: 'v' } }, 400, 'text/plain',
+      'Metadata name too long: x-object-meta-K' + 'k'.repeat(128)],
+    ['copy with a body', 'PUT', '/c/cp', { body: 'x', headers: { 'X-Copy-From': 'c/o' } }, 400, 'text/plain', 'Copy requests require a zero byte body'],
+    ['manifest not JSON', 'PUT', '/c/m?multipart-manifest=put', { body: '{nope' }, 400, html, 'Manifest must be valid JSON.\n'],
+    ['container not empty', 'DELETE', '/c', {}, 409, html, '<html><h1>Conflict</h1><p>There was a conflict when trying to complete your request.</p></html>'],
+    ['sync to another scheme', 'POST', '/c', { headers: { 'X-Container-Sync-To': 'ftp://x' } }, 400, html,
+      'Invalid scheme \'ftp\' in X-Container-Sync-To, must be "//", "http", or "https".'],
+    ['account ACL syntax (tempauth)', 'POST', '', { headers: { 'X-Account-Access-Control': 'nope' } }, 400, 'text/plain; charset=UTF-8',
+      "X-Account-Access-Control invalid: Syntax error in input ('nope')\n\nInput: nope\n"],
+    ['account ACL key', 'POST', '', { headers: { 'X-Account-Access-Control': '{"owner": []}' } }, 400, 'text/plain; charset=UTF-8',
+      'X-Account-Access-Control invalid: Key "owner" not recognized\n\nInput: {"owner": []}\n'],
+    ['a method Swift does not know', 'PATCH', '/c/o', {}, 405, html, '<html><h1>Method Not Allowed</h1><p>The method is not allowed for this resource.</p></html>'],
+  ];
+  for (const [what, method, path, opts, status, type, text] of faults) {
+    const r = await call(method, path, opts);
+    assert.deepEqual([r.status, r.headers['content-type'], r.text], [status, type, text], what);
+  }
+  // a 416 keeps the object's Content-Type; a HEAD's fault has no body
+  await call('PUT', '/typed');
+  await call('PUT', '/typed/o', { body: 'abc', headers: { 'Content-Type': 'text/x-typed' } });
+  const range = await call('GET', '/typed/o', { headers: { Range: 'bytes=5-9' } });
+  assert.deepEqual([range.status, range.headers['content-type'], range.headers['content-range']], [416, 'text/x-typed', 'bytes */3']);
+  assert.equal((await call('HEAD', '/c/absent')).headers['content-length'], '0');
+});
+
 test('a bad version in the path, a missing Content-Length, an empty account and invalid UTF-8 are 4xx', async () => {
   // a path that does not decode: refused before any route, as Swift's proxy does
   const undecodable = await call('GET', '/c/%FF%FE');

@@ -117,7 +117,7 @@ export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Prom
       containerAuth(deps, req, accountRow);
       if (!row) throw new NotFound('');
       if (!(await store.deleteEmptyContainer(deps.db, account, name))) {
-        if (await store.getContainer(deps.db, account, name)) throw new Conflict('There was a conflict when trying to complete your request.');
+        if (await store.getContainer(deps.db, account, name)) throw new Conflict(''); // swob's default body
         throw new NotFound('');
       }
       return { status: 204 };

@@ -85,7 +85,7 @@ export async function serveObject(deps: SwiftDeps, req: SwiftRequest, o: ObjectR
 
   const ranges = rangesFor(req.headers['range'], asm.size);
   if (ranges && ranges.length === 0) {
-    return { status: 416, headers: { 'Content-Range': `bytes */${asm.size}`, ...pick(headers, ['Accept-Ranges', 'Last-Modified', 'ETag', 'X-Timestamp']) } };
+    return { status: 416, headers: { 'Content-Range': `bytes */${asm.size}`, ...pick(headers, ['Content-Type', 'Accept-Ranges', 'Last-Modified', 'ETag', 'X-Timestamp']) } };
   }
   if (ranges && ranges.length === 1 && !(asm.size === 0)) {
     const [start, end] = ranges[0]!;

@@ -12,6 +12,7 @@ import { promoteNewest, versionIdOf, VERSION_ID } from '../service/object-versio
 import { isoTs, normalTs, parseTs } from '../service/timestamp.ts';
 import { cleanContentType, serveObject } from './object-read.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
+import { plain } from '../service/errors.ts';
 
 /**
  * The version a request names, in stored form, checked in Swift's order: only a container that
@@ -74,7 +75,7 @@ export async function versionedPut(deps: SwiftDeps, req: SwiftRequest, container
   const vid = versionParam(req, container);
   const length = req.headers['content-length'];
   if ((length !== undefined && length !== '0') || (length === undefined && req.headers['transfer-encoding'] !== undefined)) {
-    throw new BadRequest('PUT version-id requests require a zero byte body');
+    throw plain(new BadRequest('PUT version-id requests require a zero byte body'));
   }
   // no blob changes hands: each row keeps its own, and nothing becomes garbage
   const restored = await inTransaction(deps.db, async (trx) => {
@@ -82,7 +83,7 @@ export async function versionedPut(deps: SwiftDeps, req: SwiftRequest, container
     const current = await store.getObject(trx, key.account, key.container, key.name);
     if (current && versionIdOf(current) === vid) return current;
     const v = await getVersion(trx, key.account, key.container, key.name, vid);
-    if (!v || v.deleted) throw new NotFound('The specified version does not exist');
+    if (!v || v.deleted) throw plain(new NotFound('The specified version does not exist'));
     if (current) {
       await insertVersion(trx, { ...current, version_id: versionIdOf(current), deleted: false });
       await store.deleteObjectRow(trx, key.account, key.container, key.name);

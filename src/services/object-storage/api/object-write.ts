@@ -6,7 +6,7 @@ import * as store from '../db/store.ts';
 import type { AuthResult } from '../service/auth.ts';
 import { containerAuth } from './container.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { SwiftStatus } from '../service/errors.ts';
+import { plain, SwiftStatus } from '../service/errors.ts';
 import { dloAssembly, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
 import { checkMetadata, headerPath, type HeaderMap } from '../service/metadata.ts';
 import { followSymlink, isSymlink, symlinkHeaders, targetLocation } from '../service/symlinks.ts';
@@ -36,7 +36,7 @@ export async function putRequest(deps: SwiftDeps, req: SwiftRequest, container: 
   checkObjectCreation(h, key.name, deps.constraints);
   checkManifestHeader(h);
   const inm = h['if-none-match'];
-  if (inm !== undefined && inm !== '*') throw new BadRequest('If-None-Match only supports *');
+  if (inm !== undefined && inm !== '*') throw plain(new BadRequest('If-None-Match only supports *'));
   const deleteAt = deleteAtFrom(h, deps.now());
   if (inm === '*' && await liveObject(deps, key)) throw new PreconditionFailed('');
   const contentLength = h['content-length'] !== undefined ? Number(h['content-length']) : undefined;
@@ -104,7 +104,7 @@ const quote = (s: string) => pyQuote(s);
 /** Server-side copy of `src` onto `dest` (the request is the destination PUT). */
 export async function copyRequest(deps: SwiftDeps, req: SwiftRequest, _auth: AuthResult, src: ObjectKey, dest: ObjectKey, destAccount?: AccountRow): Promise<SwiftResponse> {
   const h = req.headers;
-  if (h['content-length'] && h['content-length'] !== '0') throw new BadRequest('Copy requests require a zero byte body');
+  if (h['content-length'] && h['content-length'] !== '0') throw plain(new BadRequest('Copy requests require a zero byte body'));
   const { account: srcAccount, container: srcContainer } = await store.getAccountAndContainer(deps.db, src.account, src.container);
   if (!req.authOverride) {
     containerAuth(deps, { ...req, method: 'GET', account: src.account, container: src.container, object: src.name }, srcAccount, srcContainer?.headers['X-Container-Read']);

@@ -17,6 +17,7 @@ import { versionedDelete, versionedPut, versionedRead } from './object-versionin
 import { sloDelete, sloPut } from './slo.ts';
 import { isDirectoryMarker, staticWebApplies, staticWebObject } from './staticweb.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
+import { plain } from '../service/errors.ts';
 
 /** GET/HEAD of a link: the object it ends at, with its path in Content-Location. */
 async function serveThroughLink(deps: SwiftDeps, req: SwiftRequest, link: ObjectRow): Promise<SwiftResponse> {
@@ -31,7 +32,7 @@ async function serveThroughLink(deps: SwiftDeps, req: SwiftRequest, link: Object
 
 /** PUT with X-Symlink-Target: a zero-byte object that names its target (service/symlinks.ts). */
 async function putSymlink(deps: SwiftDeps, req: SwiftRequest, container: ContainerRow, key: ObjectKey, account?: AccountRow): Promise<SwiftResponse> {
-  if (await hasBody(req)) throw new BadRequest('Symlink requests require a zero byte body');
+  if (await hasBody(req)) throw plain(new BadRequest('Symlink requests require a zero byte body'));
   const link = await symlinkPut(deps, req, key);
   const headers = link.contentType ? { ...req.headers, 'content-type': link.contentType } : req.headers;
   return putRequest(deps, { ...req, headers, body: Readable.from([]) }, container, key, account, link.sysmeta);
@@ -103,7 +104,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
       refuseSloHeader(req);
       if (!container) throw new NotFound('');
       if (req.query.has('version-id')) throw new BadRequest('POST to a specific version is not allowed');
-      if (req.headers['x-symlink-target'] !== undefined) throw new BadRequest('A PUT request is required to set a symlink target');
+      if (req.headers['x-symlink-target'] !== undefined) throw plain(new BadRequest('A PUT request is required to set a symlink target'));
       return postRequest(deps, req, key);
     }
     case 'DELETE': {

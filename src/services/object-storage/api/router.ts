@@ -16,7 +16,8 @@ import { objectRequest } from './object.ts';
 import { buildRequest, faultResponse, parsePath, toReply, transId, type SwiftRequest, type SwiftResponse } from './swift-http.ts';
 import { checkTempUrl, hasTempUrl, tempUrlResponse } from './tempurl.ts';
 
-const METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'OPTIONS'];
+// PATCH is no Swift method, but Swift answers it (405 with Allow) rather than not finding the path
+const METHODS: Method[] = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'COPY', 'OPTIONS', 'PATCH'];
 
 async function dispatch(deps: SwiftDeps, req: SwiftRequest): Promise<SwiftResponse> {
   switch (req.rawPath.replace(/\/+$/, '')) {

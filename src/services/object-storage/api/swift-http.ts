@@ -166,5 +166,5 @@ export function toReply(req: Pick<SwiftRequest, 'method' | 'transId' | 'headers'
 export function faultResponse(err: CloudError): SwiftResponse {
   const headers = { ...err.headers };
   if (!err.message) return { status: err.status, headers };
-  return { status: err.status, headers: { 'Content-Type': 'text/plain', ...headers }, body: err.message };
+  return { status: err.status, headers: { 'Content-Type': 'text/html; charset=UTF-8', ...headers }, body: err.message };
 }

@@ -2,6 +2,7 @@
 // "v1": comma lists of project:user entries, role names, .r: referrers and .rlistings) and the
 // account ACL (X-Account-Access-Control, "v2": JSON {"admin": [], "read-write": [], "read-only": []}).
 import { BadRequest } from '../../../lib/errors.ts';
+import { pyRepr } from './quote.ts';
 
 /** Normalizes a container ACL header value; throws BadRequest on a malformed one (clean_acl). */
 export function cleanAcl(header: string, value: string): string {
@@ -66,13 +67,23 @@ const ACCOUNT_ACL_KEYS = ['admin', 'read-write', 'read-only'] as const;
 export function cleanAccountAcl(value: string): string {
   let parsed: unknown;
   try { parsed = JSON.parse(value); } catch { parsed = undefined; }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new BadRequest(`Syntax error in input (${JSON.stringify(value)})`);
+  // tempauth's answer: its own text/plain body around the first problem found
+  const invalid = (problem: string) => {
+    const err = new BadRequest(`X-Account-Access-Control invalid: ${problem}\n\nInput: ${value}\n`);
+    err.headers = { 'Content-Type': 'text/plain; charset=UTF-8' };
+    return err;
+  };
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid(`Syntax error in input (${pyRepr(value)})`);
+  const acl = parsed as Record<string, unknown>;
+  for (const key of Object.keys(acl)) {
+    if (!(ACCOUNT_ACL_KEYS as readonly string[]).includes(key)) throw invalid(`Key ${asciiJson(key)} not recognized`);
   }
   const out: Record<string, string[]> = {};
-  for (const [key, list] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!(ACCOUNT_ACL_KEYS as readonly string[]).includes(key)) throw new BadRequest(`Key '${key}' not recognized`);
-    if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) throw new BadRequest(`Value for key '${key}' must be a list`);
+  for (const key of ACCOUNT_ACL_KEYS) {
+    const list = acl[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw invalid(`Value for key ${asciiJson(key)} must be a list`);
+    if (list.some((v) => typeof v !== 'string')) throw invalid(`Elements of ${asciiJson(key)} list must be strings`);
     out[key] = list as string[];
   }
   return asciiJson(Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1))));

@@ -7,6 +7,7 @@ import { POLICY_NAME, type SwiftDeps } from './deps.ts';
 import { truthy } from './listing-format.ts';
 import { checkMetadata, checkStoredMetadata, mergeMetadata, type HeaderMap } from './metadata.ts';
 import { httpDate, parseTs } from './timestamp.ts';
+import { pyRepr } from './quote.ts';
 
 const OWNER_ONLY = new Set(['X-Container-Read', 'X-Container-Write', 'X-Container-Sync-Key', 'X-Container-Sync-To',
   'X-Container-Meta-Temp-Url-Key', 'X-Container-Meta-Temp-Url-Key-2']);
@@ -46,17 +47,24 @@ export function requestedPolicy(headers: HeaderMap): string | undefined {
 }
 
 function checkSyncTo(deps: SwiftDeps, value: string): void {
-  if (!value) return;
-  if (value.startsWith('//')) {
-    const [realm, cluster, account, container] = value.slice(2).split('/');
-    if (!realm || !cluster || !account || !container) throw new BadRequest('Invalid X-Container-Sync-To format ' + JSON.stringify(value));
+  // validate_sync_to's checks and messages
+  const v = value.replace(/\/+$/, '');
+  if (!v) return;
+  if (v.startsWith('//')) {
+    const parts = v.slice(2).split('/');
+    if (parts.length !== 4) throw new BadRequest(`Invalid X-Container-Sync-To format ${pyRepr(value)}`);
+    const [realm, cluster] = parts as [string, string];
     const known = deps.config.list('object_storage.sync_realms') ?? [];
-    if (!known.some((r) => r.toLowerCase() === `${realm}/${cluster}`.toLowerCase())) throw new BadRequest(`No cluster endpoint for ${JSON.stringify(realm)} ${JSON.stringify(cluster)}`);
+    if (!known.some((r) => r.split('/')[0]!.toLowerCase() === realm.toLowerCase())) throw new BadRequest(`No realm key for ${pyRepr(realm)}`);
+    if (!known.some((r) => r.toLowerCase() === `${realm}/${cluster}`.toLowerCase())) throw new BadRequest(`No cluster endpoint for ${pyRepr(realm)} ${pyRepr(cluster)}`);
     return;
   }
-  // Swift also takes http(s)://host/v1/account/container for clusters it may reach; Stratus syncs
-  // only within itself, through the realms it is configured as.
-  throw new BadRequest(`X-Container-Sync-To must be //<realm>/<cluster>/<account>/<container>, got ${JSON.stringify(value)}`);
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(v)?.[1]?.toLowerCase() ?? '';
+  if (scheme !== 'http' && scheme !== 'https') throw new BadRequest(`Invalid scheme ${pyRepr(scheme)} in X-Container-Sync-To, must be "//", "http", or "https".`);
+  // Swift syncs to the hosts in allowed_sync_hosts; Stratus only within itself, through realms
+  let host = '';
+  try { host = new URL(v).hostname; } catch { /* as Swift: no host is no allowed host */ }
+  throw new BadRequest(`Invalid host ${pyRepr(host)} in X-Container-Sync-To`);
 }
 
 /**

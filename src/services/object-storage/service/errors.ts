@@ -10,3 +10,12 @@ export class SwiftStatus extends CloudError {
     if (headers) this.headers = headers;
   }
 }
+
+/**
+ * Marks a fault whose message Swift sends as text/plain: the constraints' checks, symlinks,
+ * version ids and a few more name it; every other message is swob's default text/html.
+ */
+export function plain<E extends CloudError>(err: E): E {
+  err.headers = { ...err.headers, 'Content-Type': 'text/plain' };
+  return err;
+}

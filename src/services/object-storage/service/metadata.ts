@@ -4,6 +4,7 @@
 // and stored title-cased, as Swift returns them.
 import { BadRequest } from '../../../lib/errors.ts';
 import type { Constraints } from '../config.ts';
+import { plain } from './errors.ts';
 
 export type HeaderMap = Record<string, string>;
 export type Target = 'account' | 'container' | 'object';
@@ -40,17 +41,18 @@ export function checkMetadata(headers: HeaderMap, target: Target, c: Constraints
   let count = 0;
   let size = 0;
   for (const [key, value] of Object.entries(headers)) {
-    if (bytes(value) > c.max_header_size) throw new BadRequest(`Header value too long: ${key.slice(0, c.max_meta_name_length)}`);
+    if (bytes(value) > c.max_header_size) throw plain(new BadRequest(`Header value too long: ${titleCase(key).slice(0, c.max_meta_name_length)}`));
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
-    if (!name) throw new BadRequest('Metadata name cannot be empty');
-    if ((target !== 'object') && (!validUtf8(name) || !validUtf8(value))) throw new BadRequest('Metadata must be valid UTF-8');
+    if (!name) throw plain(new BadRequest('Metadata name cannot be empty'));
+    if ((target !== 'object') && (!validUtf8(name) || !validUtf8(value))) throw plain(new BadRequest('Metadata must be valid UTF-8'));
     count += 1;
     size += bytes(name) + bytes(value);
-    if (bytes(name) > c.max_meta_name_length) throw new BadRequest(`Metadata name too long: ${prefix}${name}`);
-    if (bytes(value) > c.max_meta_value_length) throw new BadRequest(`Metadata value longer than ${c.max_meta_value_length}: ${prefix}${name}`);
-    if (count > c.max_meta_count) throw new BadRequest(`Too many metadata items; max ${c.max_meta_count}`);
-    if (size > c.max_meta_overall_size) throw new BadRequest(`Total metadata too large; max ${c.max_meta_overall_size}`);
+    // Swift names the header as swob holds it, title-cased, after the lower-case prefix
+    if (bytes(name) > c.max_meta_name_length) throw plain(new BadRequest(`Metadata name too long: ${prefix}${titleCase(name)}`));
+    if (bytes(value) > c.max_meta_value_length) throw plain(new BadRequest(`Metadata value longer than ${c.max_meta_value_length}: ${prefix}${titleCase(name)}`));
+    if (count > c.max_meta_count) throw plain(new BadRequest(`Too many metadata items; max ${c.max_meta_count}`));
+    if (size > c.max_meta_overall_size) throw plain(new BadRequest(`Total metadata too large; max ${c.max_meta_overall_size}`));
   }
 }
 
@@ -99,8 +101,8 @@ export function metadataSize(stored: HeaderMap, target: Target): { count: number
 /** The stored metadata after an update must still fit (Swift's account/container servers check this). */
 export function checkStoredMetadata(stored: HeaderMap, target: Target, c: Constraints): void {
   const { count, size } = metadataSize(stored, target);
-  if (count > c.max_meta_count) throw new BadRequest(`Too many metadata items; max ${c.max_meta_count}`);
-  if (size > c.max_meta_overall_size) throw new BadRequest(`Total metadata too large; max ${c.max_meta_overall_size}`);
+  if (count > c.max_meta_count) throw plain(new BadRequest(`Too many metadata items; max ${c.max_meta_count}`));
+  if (size > c.max_meta_overall_size) throw plain(new BadRequest(`Total metadata too large; max ${c.max_meta_overall_size}`));
 }
 
 /** A header value as text: Node hands header bytes over latin1-decoded; Swift reads them as UTF-8. */

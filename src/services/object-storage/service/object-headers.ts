@@ -1,7 +1,7 @@
 // Which request headers an object keeps (object server: user metadata plus its allowed_headers),
 // and the checks Swift's check_object_creation and check_delete_headers make on them.
 import { BadRequest, NotImplemented, PayloadTooLarge } from '../../../lib/errors.ts';
-import { SwiftStatus } from './errors.ts';
+import { plain, SwiftStatus } from './errors.ts';
 import type { Constraints } from '../config.ts';
 import { checkMetadata, headerText, titleCase, type HeaderMap } from './metadata.ts';
 import { guessContentType } from './mimetypes.ts';
@@ -27,14 +27,14 @@ export function deleteAtFrom(headers: HeaderMap, now: number): number | null {
   let at: number | undefined;
   if (headers['x-delete-after'] !== undefined) {
     const v = headers['x-delete-after'];
-    if (!/^-?\d+$/.test(v.trim())) throw new BadRequest('Non-integer X-Delete-After');
+    if (!/^-?\d+$/.test(v.trim())) throw plain(new BadRequest('Non-integer X-Delete-After'));
     at = Math.floor(now + Number(v));
-    if (at <= now) throw new BadRequest('X-Delete-After in past');
+    if (at <= now) throw plain(new BadRequest('X-Delete-After in past'));
   } else if (headers['x-delete-at'] !== undefined && headers['x-delete-at'] !== '') {
     const v = headers['x-delete-at'];
-    if (!/^-?\d+(\.\d+)?$/.test(v.trim())) throw new BadRequest('Non-integer X-Delete-At');
+    if (!/^-?\d+(\.\d+)?$/.test(v.trim())) throw plain(new BadRequest('Non-integer X-Delete-At'));
     at = Math.floor(Number(v));
-    if (at <= now) throw new BadRequest('X-Delete-At in past');
+    if (at <= now) throw plain(new BadRequest('X-Delete-At in past'));
   }
   return at ?? null;
 }
@@ -45,13 +45,13 @@ export function checkObjectCreation(headers: HeaderMap, name: string, c: Constra
   if (te !== undefined && te.toLowerCase() !== 'chunked') throw new NotImplemented('');
   const cl = headers['content-length'];
   if (cl !== undefined) {
-    if (!/^\d+$/.test(cl)) throw new BadRequest('Invalid Content-Length header value');
-    if (Number(cl) > c.max_file_size) throw new PayloadTooLarge('Your request is too large.');
+    if (!/^\d+$/.test(cl)) throw plain(new BadRequest('Invalid Content-Length header value'));
+    if (Number(cl) > c.max_file_size) throw plain(new PayloadTooLarge('Your request is too large.'));
   } else if (te === undefined) {
-    throw new SwiftStatus(411, 'Missing Content-Length header.');
+    throw plain(new SwiftStatus(411, 'Missing Content-Length header.'));
   }
   const len = Buffer.byteLength(name);
-  if (len > c.max_object_name_length) throw new BadRequest(`Object name length of ${len} longer than ${c.max_object_name_length}`);
+  if (len > c.max_object_name_length) throw plain(new BadRequest(`Object name length of ${len} longer than ${c.max_object_name_length}`));
   checkMetadata(headers, 'object', c);
 }
 
@@ -63,7 +63,7 @@ export function contentTypeFor(headers: HeaderMap, name: string): string {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(given, 'latin1'));
   } catch {
-    throw new BadRequest('Invalid Content-Type');
+    throw plain(new BadRequest('Invalid Content-Type'));
   }
   return given;
 }

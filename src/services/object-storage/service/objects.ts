@@ -13,6 +13,7 @@ import { headerPath, type HeaderMap } from './metadata.ts';
 import { normalTs } from './timestamp.ts';
 import { afterDelete, beforeOverwrite, type VersioningMode } from './versioned-writes.ts';
 import { deleteWithMarker, keepReplaced, VERSION_ID, versionsEnabled } from './object-versions.ts';
+import { plain } from './errors.ts';
 
 export interface ObjectKey { account: string; container: string; name: string }
 
@@ -92,7 +93,7 @@ export async function putObject(deps: SwiftDeps, spec: PutSpec): Promise<ObjectR
       const w = await deps.backend.write(spec.source.stream, { maxSize: deps.constraints.max_file_size });
       blob = { id: w.id, size: w.size, etag: w.md5 };
     } catch (err) {
-      if (err instanceof BlobTooLarge) throw new PayloadTooLarge('Your request is too large.');
+      if (err instanceof BlobTooLarge) throw plain(new PayloadTooLarge('Your request is too large.'));
       throw err;
     }
   } else {

@@ -8,3 +8,9 @@ export function pyQuote(s: string, safe = '/'): string {
   }
   return out;
 }
+
+/** Python's repr() of a string, as Swift's messages quote input (printable text only). */
+export function pyRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  return q + s.replace(/\\/g, '\\\\').replaceAll(q, '\\' + q) + q;
+}

@@ -9,6 +9,7 @@ import * as store from '../db/store.ts';
 import { containerAuth } from '../api/container.ts';
 import type { SwiftRequest } from '../api/swift-http.ts';
 import { normalizeEtag } from './conditional.ts';
+import { plain } from './errors.ts';
 import type { SwiftDeps } from './deps.ts';
 import { headerText, type HeaderMap } from './metadata.ts';
 import { isExpired, type ObjectKey } from './objects.ts';
@@ -59,9 +60,11 @@ function targetKey(link: ObjectRow): ObjectKey {
   return { account: account === undefined ? link.account : decode(account), container: path.slice(0, slash), name: path.slice(slash + 1) };
 }
 
+// Swift's symlink middleware writes its own messages as text/plain (not the 412s on the
+// target's form, which come from Swift's shared header checks)
 const conflict = (message: string, location?: string) => {
-  const err = new Conflict(message);
-  if (location) err.headers = { 'Content-Location': location };
+  const err = plain(new Conflict(message));
+  if (location) err.headers = { ...err.headers, 'Content-Location': location };
   return err;
 };
 
@@ -96,7 +99,7 @@ async function walk(deps: SwiftDeps, req: SwiftRequest, link: ObjectRow, opts: {
     const recorded = o.sysmeta[TARGET_ETAG];
     if (isSymlink(o) && (recorded !== undefined || opts.follow)) {
       if (expect !== undefined && expect !== (recorded ?? o.etag)) throw conflict('X-Symlink-Target-Etag headers do not match', location);
-      if (loops >= SYMLOOP_MAX) throw new Conflict(`Too many levels of symbolic links, maximum allowed is ${SYMLOOP_MAX}`);
+      if (loops >= SYMLOOP_MAX) throw plain(new Conflict(`Too many levels of symbolic links, maximum allowed is ${SYMLOOP_MAX}`));
       location = targetLocation(req, o);
       expect = recorded;
       const next = await readTarget(deps, req, targetKey(o));
@@ -119,7 +122,8 @@ export const followSymlink = (deps: SwiftDeps, req: SwiftRequest, link: ObjectRo
 export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<{ sysmeta: HeaderMap; contentType?: string }> {
   const form = 'X-Symlink-Target header must be of the form <container name>/<object name>';
   const path = decode(headerText(req.headers['x-symlink-target']!));
-  if (path.startsWith('/')) throw new PreconditionFailed(form);
+  // the middleware's own check (text/plain), before Swift's shared one on the form (text/html)
+  if (path.startsWith('/')) throw plain(new PreconditionFailed(form));
   const slash = path.indexOf('/');
   if (slash <= 0 || slash === path.length - 1) throw new PreconditionFailed(form);
   const target: ObjectKey = { account: key.account, container: path.slice(0, slash), name: path.slice(slash + 1) };
@@ -131,9 +135,9 @@ export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: Object
     target.account = account;
     sysmeta[TARGET_ACCOUNT] = pyQuote(account);
   }
-  if (target.account === key.account && target.container === key.container && target.name === key.name) throw new BadRequest('Symlink cannot target itself');
+  if (target.account === key.account && target.container === key.container && target.name === key.name) throw plain(new BadRequest('Symlink cannot target itself'));
   const etag = req.headers['x-symlink-target-etag'] !== undefined ? normalizeEtag(req.headers['x-symlink-target-etag']) : '';
-  if (/[;"\\]/.test(etag)) throw new BadRequest('Bad X-Symlink-Target-Etag format');
+  if (/[;"\\]/.test(etag)) throw plain(new BadRequest('Bad X-Symlink-Target-Etag format'));
   if (!etag) return { sysmeta, contentType: req.headers['content-type'] ? undefined : 'application/symlink' };
 
   // a static link: the target must exist now, with that ETag
