@@ -4,7 +4,8 @@
 //   node test/conformance/swift-compare.ts http://127.0.0.1:8080 "$ADMIN_TOKEN" [SEED] [N]
 // Stratus gets a fresh project with a member user; Swift (tempauth, SWIFT_AUTH, SWIFT_USER,
 // SWIFT_KEY) its test account emptied. Both start with the same containers and objects, and each
-// request goes to both in turn. Prints each request whose status differs. Read them with the
+// request goes to both in turn. Prints each request whose status differs, and each fault whose
+// body or content type differs. Read them with the
 // reference's configuration in mind: swift-ref.sh runs with allow_account_management on and
 // versioning off, so account PUTs, X-Versions-Location and ?version-id differ by design.
 import { request } from 'node:http';
@@ -79,13 +80,22 @@ const seed = Number(seedArg ?? 1);
 const count = Number(countArg ?? 500);
 const rnd = prng(seed);
 let differ = 0;
+let faultDiffer = 0;
 for (let i = 0; i < count; i++) {
   const r = randomRequest(rnd);
   const answers: Answer[] = [];
   for (const t of targets) answers.push(await call(r.method, t.url + r.path, { token: t.token, headers: r.headers, body: r.body }));
   const [a, b] = answers as [Answer, Answer];
-  if (a.status === b.status) continue;
+  const what = { i, method: r.method, path: r.path.slice(0, 200), headers: r.headers };
+  if (a.status === b.status) {
+    // the same fault: then its body and content type should be Swift's too
+    if (a.status >= 400 && (a.headers['content-type'] !== b.headers['content-type'] || a.text !== b.text)) {
+      faultDiffer++;
+      console.log(JSON.stringify({ ...what, fault: a.status, swiftType: a.headers['content-type'], stratusType: b.headers['content-type'], swiftBody: a.text.slice(0, 160), stratusBody: b.text.slice(0, 160) }));
+    }
+    continue;
+  }
   differ++;
-  console.log(JSON.stringify({ i, method: r.method, path: r.path.slice(0, 200), headers: r.headers, swift: a.status, stratus: b.status, swiftBody: a.text.slice(0, 160), stratusBody: b.text.slice(0, 160) }));
+  console.log(JSON.stringify({ ...what, swift: a.status, stratus: b.status, swiftBody: a.text.slice(0, 160), stratusBody: b.text.slice(0, 160) }));
 }
-console.log(`seed ${seed}: ${differ} of ${count} requests got another status from Stratus than from Swift`);
+console.log(`seed ${seed}: ${differ} of ${count} requests got another status from Stratus than from Swift; ${faultDiffer} more the same fault status with another body or content type`);

@@ -7,6 +7,7 @@ import { POLICY_NAME, type SwiftDeps } from './deps.ts';
 import { truthy } from './listing-format.ts';
 import { checkMetadata, checkStoredMetadata, mergeMetadata, type HeaderMap } from './metadata.ts';
 import { httpDate, parseTs } from './timestamp.ts';
+import { plain } from './errors.ts';
 import { pyRepr } from './quote.ts';
 
 const OWNER_ONLY = new Set(['X-Container-Read', 'X-Container-Write', 'X-Container-Sync-Key', 'X-Container-Sync-To',
@@ -42,7 +43,7 @@ export function checkContainerName(deps: SwiftDeps, name: string): void {
 export function requestedPolicy(headers: HeaderMap): string | undefined {
   const p = headers['x-storage-policy'];
   if (p === undefined) return undefined;
-  if (p.toLowerCase() !== POLICY_NAME.toLowerCase()) throw new BadRequest(`Invalid X-Storage-Policy '${p}'`);
+  if (p.toLowerCase() !== POLICY_NAME.toLowerCase()) throw plain(new BadRequest(`Invalid X-Storage-Policy '${p}'`));
   return POLICY_NAME;
 }
 
