@@ -18,36 +18,12 @@ for tool in swift rclone; do
   command -v "$tool" >/dev/null || { echo "object-clients: $tool missing (apt-get install python3-swiftclient rclone)" >&2; exit 2; }
 done
 
-port="${OBJECT_CLIENTS_PORT:-17$((RANDOM % 900 + 100))}"
-data="$(mktemp -d /tmp/stratus-object-clients.XXXXXX)"
-STRATUS_DATA_DIR="$data/cloud" STRATUS_PORT="$port" STRATUS_ADMIN_PASSWORD=admin STRATUS_SERVICES=identity,object-storage \
-  STRATUS_LOG_FILE="$data/stratus.log" "$repo/bin/stratus" up > "$data/stdout" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" && break; sleep 0.2; done
-curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" || { echo "object-clients: stratus did not start"; cat "$data/stdout"; exit 2; }
-
-export OS_AUTH_URL="http://127.0.0.1:$port/identity/v3" OS_USERNAME=admin OS_PASSWORD=admin OS_PROJECT_NAME=admin
-export OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_REGION_NAME=RegionOne OS_IDENTITY_API_VERSION=3 OS_INTERFACE=public
+# shellcheck source=steps.sh
+source "$here/steps.sh"
+start_stratus object-clients STRATUS_SERVICES=identity,object-storage
 # rclone's swift remote "s:", authenticated from the OS_* variables
 export RCLONE_CONFIG_S_TYPE=swift RCLONE_CONFIG_S_ENV_AUTH=true RCLONE_CONFIG="$data/rclone.conf"
 : > "$RCLONE_CONFIG"
-export data
-
-passed=0; failed=0
-# step NAME cmd…: runs cmd (stdout in $data/out), prints PASS/FAIL with its time and, on
-# failure, the last lines it wrote.
-step() {
-  local what="$1"; shift
-  local t0=$SECONDS
-  if timeout 300 bash -c '"$@"' _ "$@" > "$data/out" 2> "$data/err"; then
-    passed=$((passed + 1)); echo "PASS $what ($((SECONDS - t0))s)"
-  else
-    failed=$((failed + 1)); echo "FAIL $what ($((SECONDS - t0))s): $(cat "$data/out" "$data/err" | grep -v '^\s*$' | tail -1 | cut -c1-200)"
-    tail -15 "$data/err" | sed 's/^/     | /'
-  fi
-}
-
 head -c $((300 * 1024 * 1024)) /dev/urandom > "$data/big.bin"
 
 # swift upload (DLO or SLO), download, compare, delete (the segments go too)
@@ -149,6 +125,4 @@ export -f sdk_metadata sdk_slo
 step "openstacksdk: object, container and account metadata" sdk_metadata
 step "openstacksdk: create_object with segment_size (SLO), download" sdk_slo
 
-echo "$passed passed, $failed failed"
-if (( failed > 0 )); then echo "(logs: $data)"; trap - EXIT; kill $pid 2>/dev/null; wait $pid 2>/dev/null; exit 1; fi
-rm -rf "$data"
+finish
