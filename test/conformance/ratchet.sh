@@ -30,17 +30,9 @@ esac
 # Optional per-group tempest.conf fragment (e.g. neutron's api_extensions).
 [[ -f "$here/$group.tempest.conf" ]] && export TEMPEST_EXTRA_CONF="$here/$group.tempest.conf"
 
-port="${RATCHET_PORT:-18$((RANDOM % 900 + 100))}"
-data="$(mktemp -d /tmp/stratus-ratchet.XXXXXX)"
-log="$data/stratus.log"
-STRATUS_DATA_DIR="$data" STRATUS_PORT="$port" STRATUS_ADMIN_PASSWORD=admin STRATUS_LOG_FILE="$log" \
-  "$repo/bin/stratus" up > "$data/stdout" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" && break; sleep 0.2; done
-curl -sf -o /dev/null "http://127.0.0.1:$port/identity/v3" || { echo "ratchet: stratus did not start"; cat "$data/stdout"; exit 1; }
-
-export OS_AUTH_URL="http://127.0.0.1:$port/identity/v3" OS_USERNAME=admin OS_PASSWORD=admin OS_PROJECT_NAME=admin
+# shellcheck source=steps.sh
+source "$here/steps.sh"
+STRATUS_CONFORMANCE_PORT="${RATCHET_PORT:-18$((RANDOM % 900 + 100))}" start_stratus ratchet
 export TEMPEST_SERVICES="$services" TEMPEST_CONCURRENCY="${TEMPEST_CONCURRENCY:-${concurrency:-$(nproc)}}" TEMPEST_WORKDIR="$data/tempest"
 [[ "$group" == compute ]] && eval "$("$here/compute-prepare.sh" "http://127.0.0.1:$port" "$data")"
 summary=$("$shared/conformance/tempest-run.sh" "$regex" 2>"$data/tempest.err" | tail -1)
@@ -59,7 +51,7 @@ new=$(comm -13 <(strip < "$list") "$data/passed.txt")
 if [[ "${RATCHET_UPDATE:-0}" == 1 ]]; then cp "$data/passed.txt" "$list"; echo "ratchet: wrote $list"; fi
 if [[ -n "$lost" ]]; then
   echo "ratchet: FAILED — these listed tests no longer pass:"; echo "$lost" | sed 's/^/  ! /'
-  echo "(logs: $data)"; trap - EXIT; kill $pid; exit 1
+  echo "(logs: $data)"; trap - EXIT; kill $stratus_pid; exit 1
 fi
 echo "ratchet: $(wc -l < "$list") listed tests all pass"
 rm -rf "$data"

@@ -1,5 +1,5 @@
-# Shared by the conformance scripts that drive real clients against a Stratus of their own
-# (cli-multi-create.sh, object-clients.sh): source it, then
+# Shared by the conformance scripts that run against a Stratus of their own (ratchet.sh,
+# cli-multi-create.sh, object-clients.sh): source it, then
 #   start_stratus NAME [VAR=value …]   a Stratus on a free port with its own data directory
 #                                      ($port, $data), the openstack CLI's OS_* variables set
 #   step "what" cmd …                  runs cmd, prints PASS/FAIL with its time
