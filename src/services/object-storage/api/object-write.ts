@@ -8,7 +8,7 @@ import { containerAuth } from './container.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { plain, SwiftStatus } from '../service/errors.ts';
 import { dloAssembly, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
-import { checkMetadata, headerPath, type HeaderMap } from '../service/metadata.ts';
+import { checkMetadata, type HeaderMap } from '../service/metadata.ts';
 import { followSymlink, isSymlink, symlinkHeaders, targetLocation } from '../service/symlinks.ts';
 import { checkManifestHeader, checkObjectCreation, contentTypeFor, deleteAtFrom, objectMetadataFrom } from '../service/object-headers.ts';
 import { deleteObject, hasAccountQuota, liveObject, putObject, updateObjectMetadata, type ObjectKey, type Source } from '../service/objects.ts';
@@ -87,16 +87,6 @@ export async function postRequest(deps: SwiftDeps, req: SwiftRequest, key: Objec
 export async function deleteRequest(deps: SwiftDeps, key: ObjectKey): Promise<SwiftResponse> {
   const { versionId } = await deleteObject(deps, key);
   return { status: 204, headers: versionId ? { 'X-Object-Version-Id': versionId } : {} };
-}
-
-/** Parses "<container>/<object>" of X-Copy-From or Destination (412 otherwise). */
-export function copyPath(value: string, header: string): { container: string; name: string } {
-  const text = headerPath(value).replace(/^\/+/, '');
-  const slash = text.indexOf('/');
-  if (slash <= 0 || slash === text.length - 1) {
-    throw new PreconditionFailed(`${header} header must be of the form <container name>/<object name>`);
-  }
-  return { container: text.slice(0, slash), name: text.slice(slash + 1) };
 }
 
 const quote = (s: string) => pyQuote(s);

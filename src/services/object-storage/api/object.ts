@@ -11,8 +11,8 @@ import { followSymlink, isSymlink, symlinkPut } from '../service/symlinks.ts';
 import { BlobNotFound } from '../storage/backend.ts';
 import { containerAuth } from './container.ts';
 import { serveObject } from './object-read.ts';
-import { copyPath, copyRequest, deleteRequest, postRequest, putRequest } from './object-write.ts';
-import { headerPath } from '../service/metadata.ts';
+import { copyRequest, deleteRequest, postRequest, putRequest } from './object-write.ts';
+import { containerObjectPath, headerPath } from '../service/metadata.ts';
 import { versionedDelete, versionedPut, versionedRead } from './object-versioning.ts';
 import { sloDelete, sloPut } from './slo.ts';
 import { isDirectoryMarker, staticWebApplies, staticWebObject } from './staticweb.ts';
@@ -92,7 +92,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
       if (req.query.has('version-id')) return versionedPut(deps, req, container, key);
       if (req.query.get('multipart-manifest') === 'put') return sloPut(deps, req, container, key);
       if (req.headers['x-copy-from'] !== undefined) {
-        const from = copyPath(req.headers['x-copy-from'], 'X-Copy-From');
+        const from = containerObjectPath(req.headers['x-copy-from'], 'X-Copy-From');
         const srcAccount = req.headers['x-copy-from-account'] ? headerPath(req.headers['x-copy-from-account']) : key.account;
         return copyRequest(deps, req, auth, { account: srcAccount, container: from.container, name: from.name }, key, account);
       }
@@ -118,7 +118,7 @@ export async function objectRequest(deps: SwiftDeps, req: SwiftRequest): Promise
     case 'COPY': {
       // COPY is a PUT of the destination with X-Copy-From: this object (copy middleware)
       if (req.headers['destination'] === undefined) throw new PreconditionFailed('Destination header required');
-      const to = copyPath(req.headers['destination'], 'Destination');
+      const to = containerObjectPath(req.headers['destination'], 'Destination');
       const destAccount = req.headers['destination-account'] ? headerPath(req.headers['destination-account']) : key.account;
       const target = { account: destAccount, container: to.container, name: to.name };
       const putReq: SwiftRequest = { ...req, method: 'PUT', account: destAccount, container: target.container, object: target.name };

@@ -2,7 +2,7 @@
 // Swift's constraints (constraints.py check_metadata) and merged into the stored header map.
 // Header names are matched case-insensitively with '_' read as '-' (what WSGI does to them)
 // and stored title-cased, as Swift returns them.
-import { BadRequest } from '../../../lib/errors.ts';
+import { BadRequest, PreconditionFailed } from '../../../lib/errors.ts';
 import type { Constraints } from '../config.ts';
 import { plain } from './errors.ts';
 
@@ -112,4 +112,14 @@ export const headerText = (v: string): string => Buffer.from(v, 'latin1').toStri
 export function headerPath(v: string): string {
   const text = headerText(v);
   try { return decodeURIComponent(text); } catch { return text; }
+}
+
+/** Parses "<container>/<object>" of X-Copy-From, Destination or X-Symlink-Target (412 otherwise). */
+export function containerObjectPath(value: string, header: string): { container: string; name: string } {
+  const text = headerPath(value).replace(/^\/+/, '');
+  const slash = text.indexOf('/');
+  if (slash <= 0 || slash === text.length - 1) {
+    throw new PreconditionFailed(`${header} header must be of the form <container name>/<object name>`);
+  }
+  return { container: text.slice(0, slash), name: text.slice(slash + 1) };
 }

@@ -11,7 +11,7 @@ import type { SwiftRequest } from '../api/swift-http.ts';
 import { normalizeEtag } from './conditional.ts';
 import { plain } from './errors.ts';
 import type { SwiftDeps } from './deps.ts';
-import { headerText, type HeaderMap } from './metadata.ts';
+import { containerObjectPath, headerPath, type HeaderMap } from './metadata.ts';
 import { isExpired, type ObjectKey } from './objects.ts';
 import { pyQuote } from './quote.ts';
 
@@ -51,13 +51,9 @@ export function symlinkListingKeys(sysmetaJson: string, account: string): string
 export const targetLocation = (req: SwiftRequest, link: { account: string; sysmeta: HeaderMap }) =>
   `${req.prefix}/${req.version ?? 'v1'}/${link.sysmeta[TARGET_ACCOUNT] ?? pyQuote(link.account)}/${link.sysmeta[TARGET]}`;
 
-const decode = (v: string) => { try { return decodeURIComponent(v); } catch { return v; } };
-
 function targetKey(link: ObjectRow): ObjectKey {
-  const path = decode(link.sysmeta[TARGET]!);
-  const slash = path.indexOf('/');
   const account = link.sysmeta[TARGET_ACCOUNT];
-  return { account: account === undefined ? link.account : decode(account), container: path.slice(0, slash), name: path.slice(slash + 1) };
+  return { account: account === undefined ? link.account : headerPath(account), ...containerObjectPath(link.sysmeta[TARGET]!, 'X-Symlink-Target') };
 }
 
 // Swift's symlink middleware writes its own messages as text/plain (not the 412s on the
@@ -120,16 +116,13 @@ export const followSymlink = (deps: SwiftDeps, req: SwiftRequest, link: ObjectRo
  * headers as Swift does and returns the link's sysmeta and its default Content-Type.
  */
 export async function symlinkPut(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<{ sysmeta: HeaderMap; contentType?: string }> {
-  const form = 'X-Symlink-Target header must be of the form <container name>/<object name>';
-  const path = decode(headerText(req.headers['x-symlink-target']!));
+  const raw = req.headers['x-symlink-target']!;
   // the middleware's own check (text/plain), before Swift's shared one on the form (text/html)
-  if (path.startsWith('/')) throw plain(new PreconditionFailed(form));
-  const slash = path.indexOf('/');
-  if (slash <= 0 || slash === path.length - 1) throw new PreconditionFailed(form);
-  const target: ObjectKey = { account: key.account, container: path.slice(0, slash), name: path.slice(slash + 1) };
-  const sysmeta: HeaderMap = { [TARGET]: pyQuote(path) };
+  if (headerPath(raw).startsWith('/')) throw plain(new PreconditionFailed('X-Symlink-Target header must be of the form <container name>/<object name>'));
+  const target: ObjectKey = { account: key.account, ...containerObjectPath(raw, 'X-Symlink-Target') };
+  const sysmeta: HeaderMap = { [TARGET]: pyQuote(`${target.container}/${target.name}`) };
   if (req.headers['x-symlink-target-account'] !== undefined) {
-    const account = decode(headerText(req.headers['x-symlink-target-account']));
+    const account = headerPath(req.headers['x-symlink-target-account']);
     if (!account) throw new PreconditionFailed('Account name cannot be empty');
     if (account.includes('/')) throw new PreconditionFailed('Account name cannot contain slashes');
     target.account = account;
