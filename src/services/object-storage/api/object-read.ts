@@ -7,7 +7,7 @@ import { contentRange, rangesFor } from '../service/ranges.ts';
 import { bodyRange, multiRange, plainAssembly, type Assembly } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyList } from '../service/listing-format.ts';
-import { symlinkHeaders } from '../service/symlinks.ts';
+import { isSymlink, symlinkHeaders } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 /** The content type without the swift_bytes parameter SLO manifests carry. */
@@ -27,7 +27,8 @@ export function objectHeaders(o: ObjectRow): Record<string, string> {
   if (o.delete_at !== null) h['X-Delete-At'] = String(o.delete_at);
   if (isSlo(o)) h['X-Static-Large-Object'] = 'True';
   if (o.sysmeta['X-Object-Version-Id']) h['X-Object-Version-Id'] = o.sysmeta['X-Object-Version-Id'];
-  return { ...h, ...symlinkHeaders(o) };
+  if (isSymlink(o)) Object.assign(h, symlinkHeaders(o));
+  return h;
 }
 
 /** The stored SLO manifest as `?multipart-manifest=get` returns it (format=raw: the PUT form). */

@@ -24,10 +24,9 @@ const TARGET_BYTES = 'X-Object-Sysmeta-Symlink-Target-Bytes';
 
 export const isSymlink = (o: { sysmeta: HeaderMap }) => o.sysmeta[TARGET] !== undefined;
 
-/** The link's own headers, as `?symlink=get` shows them. */
+/** A link's own headers, as `?symlink=get` shows them. */
 export function symlinkHeaders(o: ObjectRow): Record<string, string> {
   const h: Record<string, string> = {};
-  if (!isSymlink(o)) return h;
   h['X-Symlink-Target'] = o.sysmeta[TARGET]!;
   if (o.sysmeta[TARGET_ACCOUNT] !== undefined) h['X-Symlink-Target-Account'] = o.sysmeta[TARGET_ACCOUNT];
   if (o.sysmeta[TARGET_ETAG] !== undefined) h['X-Symlink-Target-Etag'] = o.sysmeta[TARGET_ETAG];
