@@ -13,6 +13,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; repo="$(cd "$here/../.." && pwd)"
 shared="${STRATUS_SHARED:-$repo/../shared}"
+# The client runs on the project's Node 24, as every other bench here does. Its receive path
+# matters: on this VM class the system Node 20 client faulted in 70,000–110,000 fresh pages
+# per 256 MiB GET (its sys time alone ~250 ms), Node 24's 7,000–35,000 (README.md).
+node="${BENCH_NODE:-$repo/node_modules/.bin/node}"
 port="${PORT:-8202}"; data="$(mktemp -d /tmp/stratus-swift-bench.XXXXXX)"
 STRATUS_DATA_DIR="$data" STRATUS_PORT="$port" STRATUS_ADMIN_PASSWORD=admin STRATUS_SERVICES=identity,object-storage \
   STRATUS_LOG_LEVEL=warn "$repo/bin/stratus" up > "$data.out" 2>&1 &
@@ -30,7 +34,7 @@ url="$(python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["token"]["cat
 echo "bench: $url (server pid $pid)" >&2
 cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $9}' /proc/stat; }
 read -r total0 steal0 < <(cpu_ticks)
-if [[ "${BENCH:-}" == cpu ]]; then "$repo/node_modules/.bin/node" "$here/cpu-bench.ts" "$url" "$token" "$pid"
-else RSS_PIDS="$pid" node "$shared/anchors/bench-swift.mjs" "$url" "$token"; fi
+if [[ "${BENCH:-}" == cpu ]]; then "$node" "$here/cpu-bench.ts" "$url" "$token" "$pid"
+else RSS_PIDS="$pid" "$node" "$shared/anchors/bench-swift.mjs" "$url" "$token"; fi
 read -r total1 steal1 < <(cpu_ticks)
 echo "note: CPU steal during the run: $(( (steal1 - steal0) * 100 / (total1 - total0 > 0 ? total1 - total0 : 1) ))% of all CPU time" >&2
