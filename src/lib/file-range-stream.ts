@@ -7,7 +7,13 @@ import { Readable, type Writable } from 'node:stream';
 import type { FileHandle } from 'node:fs/promises';
 import { ALIGN, BLOCK, giveBuffer, takeBuffer } from './direct-io.ts';
 
-const POOL = 4;
+/**
+ * Buffers per piped transfer, and so O_DIRECT reads queued at once. libuv runs four at a time;
+ * the rest wait in its queue, so a finished read is followed at once by the next, not after a
+ * round trip through a busy event loop. 8 rather than 4: 256 MiB GETs 1,090 → 1,300 MB/s
+ * (medians of 9 alternating bench runs, bench/object-storage); 16 gained no more.
+ */
+const POOL = 8;
 
 export class FileRangeStream extends Readable {
   readonly #fh: FileHandle;
