@@ -2,10 +2,8 @@
 // (metadata) and DELETE (409 while it holds objects).
 import { Conflict, MethodNotAllowed, NotFound } from '../../../lib/errors.ts';
 import * as store from '../db/store.ts';
-import type { AccountRow } from '../db/rows.ts';
-import { parseAccountAcl } from '../service/acl.ts';
 import { ensureAccount } from '../service/accounts.ts';
-import { authorize, type AuthResult } from '../service/auth.ts';
+import { containerAuth } from '../service/auth.ts';
 import { checkContainerName, containerHeaders, containerUpdate, requestedPolicy } from '../service/containers.ts';
 import { POLICY_NAME, type SwiftDeps } from '../service/deps.ts';
 import { listingContentType, listingQuery, pyString, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
@@ -15,13 +13,6 @@ import { objectVersionsListing } from './object-versioning.ts';
 import { staticWeb } from './staticweb.ts';
 import { symlinkListingKeys } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
-
-export function containerAuth(deps: SwiftDeps, req: SwiftRequest, accountRow: AccountRow | undefined, acl?: string): AuthResult {
-  return authorize(deps.policy, {
-    method: req.method, account: req.account!, container: req.container, object: req.object, ctx: req.ctx, acl,
-    accountAcl: parseAccountAcl(accountRow?.headers['X-Account-Access-Control']), referer: req.headers['referer'],
-  });
-}
 
 /** Swift's listing record of an object; SLO manifests report their total size (swift_bytes). */
 export function objectRecord(o: { name: string; ts: string; size: number; etag: string; content_type: string }, iso: (ts: string) => string = isoOfTs): Record<string, string | number> {

@@ -4,12 +4,11 @@ import { BadRequest, MethodNotAllowed, NotFound, PreconditionFailed } from '../.
 import { Readable } from 'node:stream';
 import type { AccountRow, ContainerRow, ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
-import type { AuthResult } from '../service/auth.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { isExpired, liveObject, type ObjectKey } from '../service/objects.ts';
 import { followSymlink, isSymlink, symlinkPut } from '../service/symlinks.ts';
 import { BlobNotFound } from '../storage/backend.ts';
-import { containerAuth } from './container.ts';
+import { containerAuth, type AuthResult } from '../service/auth.ts';
 import { serveObject } from './object-read.ts';
 import { copyRequest, deleteRequest, postRequest, putRequest } from './object-write.ts';
 import { containerObjectPath, headerPath } from '../service/metadata.ts';

@@ -5,7 +5,10 @@ import type { RequestContext } from '../../../lib/auth/context.ts';
 import { Forbidden, Unauthorized } from '../../../lib/errors.ts';
 import type { PolicyCheck } from '../../../lib/http/routes.ts';
 import { OPERATOR, PROJECT_READER, RESELLER_ADMIN, SERVICE_TOKEN, SYSTEM_READER } from '../policies.ts';
-import { parseAcl, referrerAllowed, type AccountAcl } from './acl.ts';
+import { parseAccountAcl, parseAcl, referrerAllowed, type AccountAcl } from './acl.ts';
+import type { AccountRow } from '../db/rows.ts';
+import type { SwiftRequest } from '../api/swift-http.ts';
+import type { SwiftDeps } from './deps.ts';
 
 export const RESELLER_PREFIX = 'AUTH_';
 
@@ -119,4 +122,12 @@ function authorizeOnce(policy: PolicyCheck, req: AuthRequest): AuthResult {
   if (viaReferrer === false) throw denied(ctx);
   if (ctx.roles.some((r) => groups.some((g) => g.toLowerCase() === r))) return none;
   throw denied(ctx);
+}
+
+/** A request's authorization against its account's ACLs and, where given, a container ACL. */
+export function containerAuth(deps: SwiftDeps, req: SwiftRequest, accountRow: AccountRow | undefined, acl?: string): AuthResult {
+  return authorize(deps.policy, {
+    method: req.method, account: req.account!, container: req.container, object: req.object, ctx: req.ctx, acl,
+    accountAcl: parseAccountAcl(accountRow?.headers['X-Account-Access-Control']), referer: req.headers['referer'],
+  });
 }

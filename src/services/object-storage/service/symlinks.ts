@@ -6,7 +6,7 @@
 import { BadRequest, Conflict, PreconditionFailed, Unauthorized } from '../../../lib/errors.ts';
 import type { ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
-import { containerAuth } from '../api/container.ts';
+import { containerAuth } from './auth.ts';
 import type { SwiftRequest } from '../api/swift-http.ts';
 import { normalizeEtag } from './conditional.ts';
 import { plain } from './errors.ts';
