@@ -217,6 +217,38 @@ test('object versioning (X-Versions-Enabled): version ids, delete markers, ?vers
   assert.equal((await call('GET', '/plain/o?version-id=null')).text, 'x');
 });
 
+test('?versions lists as Swift 2.30 does: JSON only, subdirs, links, an unversioned object archived under its timestamp', async () => {
+  await call('PUT', '/vl');
+  await call('PUT', '/vl/n', { body: 'unversioned' });
+  await call('POST', '/vl', { headers: { 'X-Versions-Enabled': 'true' } });
+  const n2 = (await call('PUT', '/vl/n', { body: 'n2' })).headers['x-object-version-id']!;
+  for (const name of ['d/1', 'd/2']) await call('PUT', `/vl/${name}`, { body: name });
+  await call('PUT', '/vl/link', { headers: { 'X-Symlink-Target': 'vl/n' }, body: '' });
+  const list = async (query: string) => { const r = await call('GET', `/vl?versions${query}`); assert.equal(r.status, 200); return r.json(); };
+  // the object written before versioning keeps its data under its own timestamp as version id
+  const n = await list('&prefix=n');
+  assert.equal(n.length, 2);
+  assert.deepEqual([n[0].version_id, n[0].is_latest, n[1].is_latest], [n2, true, false]);
+  assert.match(n[1].version_id, /^\d{10}\.\d{5}$/);
+  assert.equal((await call('GET', `/vl/n?version-id=${n[1].version_id}`)).text, 'unversioned');
+  // a delimiter rolls names up; a link shows where it points
+  const top = await list('&delimiter=/');
+  assert.deepEqual(top.map((e: any) => e.subdir ?? `${e.name} ${e.symlink_path ?? ''}`), ['d/', `link /v1/${u.account}/vl/n`, 'n ', 'n ']);
+  assert.deepEqual((await list('&reverse=on&delimiter=/')).map((e: any) => e.subdir ?? e.name), ['n', 'n', 'link', 'd/']);
+  assert.deepEqual((await list('&marker=n&version_marker=' + n2)).map((e: any) => e.version_id), [n[1].version_id]);
+  assert.deepEqual(await list('&prefix=none'), []);
+  // JSON whatever the Accept header allows, and nothing else
+  const plain = await call('GET', '/vl?versions');
+  assert.equal(plain.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(plain.headers['vary'], undefined);
+  for (const query of ['&format=plain', '&format=xml']) assert.equal((await call('GET', `/vl?versions${query}`)).status, 406);
+  assert.equal((await call('GET', '/vl?versions', { headers: { Accept: 'text/plain' } })).status, 406);
+  const refused = async (query: string) => { const r = await call('GET', `/vl?versions${query}`); return [r.status, r.text]; };
+  assert.deepEqual(await refused('&delimiter=.'), [400, 'invalid delimiter param']);
+  assert.deepEqual(await refused('&version_marker=' + n2), [400, 'version_marker param requires marker']);
+  assert.deepEqual(await refused('&marker=n&version_marker=soon'), [400, 'invalid version_marker param']);
+});
+
 test('quotas: container bytes/count; account bytes set by a reseller admin only', async () => {
   await call('PUT', '/q', { headers: { 'X-Container-Meta-Quota-Bytes': '10', 'X-Container-Meta-Quota-Count': '2' } });
   assert.equal((await call('PUT', '/q/a', { body: '12345' })).status, 201);

@@ -69,7 +69,7 @@ export async function containerRequest(deps: SwiftDeps, req: SwiftRequest): Prom
       if (!req.query.has('format')) headers['Vary'] = 'Accept';
       if (req.method === 'HEAD') return { status: 204, headers };
       const q = listingQuery(req.query, req.notUtf8, deps.constraints.container_listing_limit, true);
-      if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, contentType, headers);
+      if (req.query.has('versions')) return objectVersionsListing(deps, req, row, q, headers);
       if (contentType === 'application/json') return { status: 200, headers, body: await objectsJson(deps, account, name, q) };
       if (contentType === 'text/plain') {
         const out = new TextBuilder();

@@ -1,14 +1,17 @@
 // The requests of object versioning: GET/HEAD/DELETE ?version-id=<id>, PUT ?version-id=<id>
 // (that version becomes the current one again) and GET <container>?versions.
-import { BadRequest, NotFound } from '../../../lib/errors.ts';
+import { BadRequest, NotAcceptable, NotFound } from '../../../lib/errors.ts';
 import { inTransaction } from '../../../lib/db/index.ts';
-import type { ContainerRow } from '../db/rows.ts';
+import { eachListed, type ListEntry } from '../db/listing.ts';
+import type { ContainerRow, ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
-import { deleteVersion, getVersion, insertVersion, listVersions } from '../db/versions.ts';
+import { deleteVersion, getVersion, insertVersion, rowsOfNames, versionedNamePage, type VersionRow } from '../db/versions.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { pyList, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
-import { collectGarbage, liveObject, type ObjectKey } from '../service/objects.ts';
-import { promoteNewest, versionIdOf, VERSION_ID } from '../service/object-versions.ts';
+import { acceptsJson, pyList, type ListingQuery } from '../service/listing-format.ts';
+import { collectGarbage, isExpired, liveObject, type ObjectKey } from '../service/objects.ts';
+import { symlinkListingFields } from '../service/symlinks.ts';
+import { DELETE_MARKER_CONTENT_TYPE } from '../service/versioned-writes.ts';
+import { archivedIdOf, promoteNewest, versionIdOf, VERSION_ID } from '../service/object-versions.ts';
 import { isoTs, normalTs, parseTs } from '../service/timestamp.ts';
 import { cleanContentType, serveObject } from './object-read.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
@@ -23,9 +26,16 @@ function versionParam(req: SwiftRequest, container: ContainerRow): string {
   const vid = req.query.get('version-id') ?? '';
   if (vid === 'null') return vid;
   if (container.headers['X-Versions-Enabled'] === undefined) throw new BadRequest('version-aware operations require that the container is versioned');
+  const ts = versionTimestamp(vid);
+  if (ts === undefined) throw new BadRequest('Invalid version parameter');
+  return ts;
+}
+
+/** A version id in any Swift timestamp form ("1700000000.1", "1700000000.12345_0"), stored form. */
+function versionTimestamp(vid: string): string | undefined {
   const [base = '', offset = ''] = vid.split('_', 2);
   const t = Number(base);
-  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(base) || t >= 1e10 || !/^[0-9a-f]*$/i.test(offset)) throw new BadRequest('Invalid version parameter');
+  if (!/^\s*(\d+\.?\d*|\.\d+)\s*$/.test(base) || t >= 1e10 || !/^[0-9a-f]*$/i.test(offset)) return undefined;
   return normalTs(t);
 }
 
@@ -85,7 +95,7 @@ export async function versionedPut(deps: SwiftDeps, req: SwiftRequest, container
     const v = await getVersion(trx, key.account, key.container, key.name, vid);
     if (!v || v.deleted) throw plain(new NotFound('The specified version does not exist'));
     if (current) {
-      await insertVersion(trx, { ...current, version_id: versionIdOf(current), deleted: false });
+      await insertVersion(trx, { ...current, version_id: archivedIdOf(current), deleted: false });
       await store.deleteObjectRow(trx, key.account, key.container, key.name);
     }
     await deleteVersion(trx, key.account, key.container, key.name, vid);
@@ -99,37 +109,71 @@ export async function versionedPut(deps: SwiftDeps, req: SwiftRequest, container
   return { status: 201, headers: { ETag: restored.etag, [VERSION_ID]: vid } };
 }
 
-/** GET <container>?versions: every version, newest first within a name. */
-export async function objectVersionsListing(deps: SwiftDeps, req: SwiftRequest, row: ContainerRow, q: ListingQuery, contentType: string, headers: Record<string, string>): Promise<SwiftResponse> {
+/** Objects whose versions are read in one query. */
+const BATCH = 500;
+
+/**
+ * GET <container>?versions, as Swift's object_versioning lists: in JSON only (another format is
+ * a 406), every version of each object (an unversioned current one first, then newest first),
+ * with prefix, delimiter (subdirs), marker and version_marker (the versions after that one),
+ * reverse and limit.
+ */
+export async function objectVersionsListing(deps: SwiftDeps, req: SwiftRequest, row: ContainerRow, q: ListingQuery, headers: Record<string, string>): Promise<SwiftResponse> {
+  if (!acceptsJson(req.query, req.headers)) throw new NotAcceptable('');
   const versionMarker = req.query.get('version_marker') ?? undefined;
-  const current = await store.listObjects(deps.db, row.account, row.name, { prefix: q.prefix, marker: q.marker, limit: q.limit });
-  const archived = await listVersions(deps.db, row.account, row.name, { prefix: q.prefix, marker: q.marker, limit: q.limit + 1 });
-  type Entry = { name: string; ts: string; record: Record<string, string | number | boolean> };
-  const entries: Entry[] = [];
-  for (const e of current) {
-    if (!('row' in e) || (q.marker && versionMarker && e.row.name === q.marker)) continue;
-    const o = await store.getObject(deps.db, row.account, row.name, e.row.name);
-    if (!o) continue;
-    entries.push({ name: o.name, ts: o.ts, record: record(o, versionIdOf(o), true) });
+  if (versionMarker !== undefined && !q.marker) throw new BadRequest('version_marker param requires marker');
+  const after = versionMarker === undefined || versionMarker === 'null' ? versionMarker : versionTimestamp(versionMarker);
+  if (after === undefined && versionMarker !== undefined) throw new BadRequest('invalid version_marker param');
+  // version ids are timestamps: a delimiter made of their characters would cut them up
+  if (q.delimiter && /[0-9.\0]/.test(q.delimiter)) throw new BadRequest('invalid delimiter param');
+
+  // the marker object's own later versions come first when version_marker says where they stop
+  const entries: Array<ListEntry<{ name: string }>> = after !== undefined ? [{ row: { name: q.marker! } }] : [];
+  const params = { prefix: q.prefix, delimiter: q.delimiter, marker: q.marker, reverse: q.reverse, limit: q.limit };
+  await eachListed(params, versionedNamePage(deps.db, row.account, row.name), (e) => entries.push(e));
+
+  const records: Array<Record<string, string | number | boolean>> = [];
+  const now = deps.now();
+  for (let i = 0; i < entries.length && records.length < q.limit; i += BATCH) {
+    const batch = entries.slice(i, i + BATCH);
+    const rows = await rowsOfNames(deps.db, row.account, row.name, batch.flatMap((e) => ('row' in e ? [e.row.name] : [])));
+    const current = new Map(rows.current.filter((o) => !isExpired(o, now)).map((o) => [o.name, o]));
+    const archived = Map.groupBy(rows.archived, (v) => v.name);
+    for (const [k, e] of batch.entries()) {
+      if (records.length >= q.limit) break;
+      if ('subdir' in e) { records.push({ subdir: e.subdir }); continue; }
+      const versions = versionsInOrder(current.get(e.row.name), archived.get(e.row.name) ?? [], q.reverse);
+      const resuming = i + k === 0 && after !== undefined;
+      for (const v of versions) {
+        if (resuming && (v.vid === 'null' || (after !== 'null' && v.vid >= after))) continue;
+        if (records.length >= q.limit) break;
+        records.push(record(v.o, v.vid, v.latest, row.account));
+      }
+    }
   }
-  const latestSeen = new Set(entries.map((e) => e.name));
-  for (const v of archived) {
-    if (q.marker && v.name === q.marker && (!versionMarker || v.version_id >= versionMarker)) continue;
-    if (q.marker && v.name < q.marker) continue;
-    const latest = !latestSeen.has(v.name);
-    latestSeen.add(v.name);
-    entries.push({ name: v.name, ts: v.ts, record: record(v, v.version_id, latest) });
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.ts < b.ts ? 1 : -1));
-  const records = entries.slice(0, q.limit).map((e) => e.record);
-  if (contentType === 'application/json') return { status: 200, headers, body: pyList(records) };
-  const out = renderContainerListing(contentType, row.name, records);
-  return { status: out.empty ? 204 : 200, headers, body: out.body };
+  const { Vary: _vary, ...rest } = headers;
+  return { status: 200, headers: { ...rest, 'Content-Type': 'application/json; charset=utf-8' }, body: pyList(records) };
 }
 
-function record(o: { name: string; ts: string; size: number; etag: string; content_type: string }, versionId: string, latest: boolean) {
+/**
+ * One object's versions as Swift lists them: an unversioned current object first, then newest
+ * first (oldest first in reverse). The latest is the current one or, with none, a delete marker
+ * on top.
+ */
+function versionsInOrder(current: ObjectRow | undefined, archived: VersionRow[], reverse: boolean) {
+  const unversioned = current && versionIdOf(current) === 'null' ? current : undefined;
+  const rest = [
+    ...(current && !unversioned ? [{ o: current, vid: versionIdOf(current), latest: true }] : []),
+    ...archived.map((v) => ({ o: v as ObjectRow, vid: v.version_id, latest: false })),
+  ].sort((a, b) => (a.o.ts < b.o.ts ? 1 : a.o.ts > b.o.ts ? -1 : 0));
+  if (!current && rest[0]?.o.content_type === DELETE_MARKER_CONTENT_TYPE) rest[0].latest = true;
+  if (reverse) rest.reverse();
+  return [...(unversioned ? [{ o: unversioned, vid: 'null', latest: true }] : []), ...rest];
+}
+
+function record(o: ObjectRow, versionId: string, latest: boolean, account: string) {
   return {
-    name: o.name, bytes: o.size, hash: o.etag, content_type: cleanContentType(o.content_type),
-    last_modified: isoTs(parseTs(o.ts)), version_id: versionId, is_latest: latest,
+    bytes: o.size, hash: o.etag, name: o.name, content_type: cleanContentType(o.content_type),
+    last_modified: isoTs(parseTs(o.ts)), ...symlinkListingFields(o.sysmeta, account), is_latest: latest, version_id: versionId,
   };
 }

@@ -1,8 +1,8 @@
 // The object_version table: non-current versions and delete markers of objects in containers
 // with X-Versions-Enabled. The current version stays in `object` (its version id in sysmeta).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { RangeQuery } from './listing.ts';
 import { isPostgres, toObject, type ObjectRow } from './rows.ts';
-import { sql } from 'kysely';
 
 type Db = Kysely<any>;
 
@@ -41,12 +41,29 @@ export async function hasVersions(db: Db, account: string, container: string): P
   return r !== undefined;
 }
 
-/** Archived versions of a container with name > marker (or = marker and older than versionMarker). */
-export async function listVersions(db: Db, account: string, container: string, opts: { prefix?: string; marker?: string; limit: number }): Promise<VersionRow[]> {
-  const col = isPostgres(db) ? sql.raw('name collate "C"') : sql.ref('name');
-  let q = db.selectFrom('object_version').selectAll().where('account', '=', account).where('container', '=', container);
-  if (opts.prefix) q = q.where(col, '>=', opts.prefix).where(col, '<', opts.prefix.slice(0, -1) + String.fromCodePoint(opts.prefix.codePointAt(opts.prefix.length - 1)! + 1));
-  if (opts.marker) q = q.where(col, '>=', opts.marker);
-  const rows = await q.orderBy(col, 'asc').orderBy('ts', 'desc').limit(opts.limit).execute();
-  return rows.map(toVersion);
+// PostgreSQL compares and orders names bytewise only in the C collation, as SQLite does
+const nameColumn = (db: Db) => (isPostgres(db) ? sql.raw('name collate "C"') : sql.ref('name'));
+
+/** One page of the names a ?versions listing walks: current objects' and archived ones' together. */
+export const versionedNamePage = (db: Db, account: string, container: string) => async (r: RangeQuery): Promise<Array<{ name: string }>> => {
+  const col = nameColumn(db);
+  const names = (table: 'object' | 'object_version') => {
+    let q = db.selectFrom(table).select('name').where('account', '=', account).where('container', '=', container);
+    if (r.gt !== undefined) q = q.where(col, '>', r.gt);
+    if (r.gte !== undefined) q = q.where(col, '>=', r.gte);
+    if (r.lt !== undefined) q = q.where(col, '<', r.lt);
+    return q;
+  };
+  return db.selectFrom(names('object').union(names('object_version')).as('n')).select('name')
+    .orderBy(col, r.desc ? 'desc' : 'asc').limit(r.limit).execute();
+};
+
+/** The current rows and the archived versions of these objects (newest first within a name). */
+export async function rowsOfNames(db: Db, account: string, container: string, names: string[]): Promise<{ current: ObjectRow[]; archived: VersionRow[] }> {
+  if (names.length === 0) return { current: [], archived: [] };
+  const current = await db.selectFrom('object').selectAll().where('account', '=', account).where('container', '=', container)
+    .where('name', 'in', names).execute();
+  const archived = await db.selectFrom('object_version').selectAll().where('account', '=', account).where('container', '=', container)
+    .where('name', 'in', names).orderBy('ts', 'desc').execute();
+  return { current: current.map(toObject), archived: archived.map(toVersion) };
 }

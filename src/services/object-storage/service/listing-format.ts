@@ -12,11 +12,9 @@ const CANDIDATES = ['text/plain', 'application/json', 'application/xml', 'text/x
  * malformed Accept is a 400, one that accepts none of the listing types a 406.
  */
 export function listingContentType(query: URLSearchParams, headers: HeaderMap): string {
-  const format = query.get('format');
-  const accept = format ? FORMATS[format.toLowerCase()] ?? 'text/plain' : headers['accept'];
   let best: string | undefined;
   try {
-    best = bestMatch(accept, CANDIDATES);
+    best = bestMatch(requestedType(query, headers), CANDIDATES);
   } catch (err) {
     if (err instanceof MalformedAccept) throw new BadRequest('Invalid Accept header');
     throw err;
@@ -24,6 +22,15 @@ export function listingContentType(query: URLSearchParams, headers: HeaderMap): 
   if (!best) throw new NotAcceptable('');
   return best;
 }
+
+/** ?format= as the media type it stands for, else the Accept header. */
+function requestedType(query: URLSearchParams, headers: HeaderMap): string | undefined {
+  const format = query.get('format');
+  return format ? FORMATS[format.toLowerCase()] ?? 'text/plain' : headers['accept'];
+}
+
+/** Whether a listing the client asked for may be JSON (after listingContentType accepted the request). */
+export const acceptsJson = (query: URLSearchParams, headers: HeaderMap) => bestMatch(requestedType(query, headers), ['application/json']) !== undefined;
 
 const TRUE = new Set(['true', '1', 'yes', 'on', 't', 'y']);
 export const truthy = (v: string | null | undefined) => v !== null && v !== undefined && TRUE.has(v.toLowerCase());

@@ -14,6 +14,8 @@ export const VERSION_ID = 'X-Object-Version-Id';
 export const versionsEnabled = (c: ContainerRow) => c.headers['X-Versions-Enabled'] === 'True';
 /** Objects written while versioning was off have the version id "null". */
 export const versionIdOf = (o: ObjectRow) => o.sysmeta[VERSION_ID] ?? 'null';
+/** The id a current object is archived under: an unversioned one's is its timestamp, as Swift files it. */
+export const archivedIdOf = (o: ObjectRow) => o.sysmeta[VERSION_ID] ?? o.ts;
 
 /**
  * In an overwrite's transaction: archive the replaced current version when versioning is on,
@@ -22,7 +24,7 @@ export const versionIdOf = (o: ObjectRow) => o.sysmeta[VERSION_ID] ?? 'null';
 export async function keepReplaced(trx: any, container: ContainerRow, live: ObjectRow | undefined): Promise<boolean> {
   if (!live) return false;
   if (!versionsEnabled(container) && !live.sysmeta[VERSION_ID]) return false;
-  await insertVersion(trx, { ...live, version_id: versionIdOf(live), deleted: false });
+  await insertVersion(trx, { ...live, version_id: archivedIdOf(live), deleted: false });
   return true;
 }
 
@@ -32,7 +34,7 @@ export async function keepReplaced(trx: any, container: ContainerRow, live: Obje
  */
 export async function deleteWithMarker(deps: SwiftDeps, trx: any, key: ObjectKey, live: ObjectRow | undefined): Promise<string> {
   if (live) {
-    await insertVersion(trx, { ...live, version_id: versionIdOf(live), deleted: false });
+    await insertVersion(trx, { ...live, version_id: archivedIdOf(live), deleted: false });
     await store.deleteObjectRow(trx, key.account, key.container, key.name);
     await store.adjustContainer(trx, key.account, key.container, -1, -live.size);
   }

@@ -34,16 +34,19 @@ export function symlinkHeaders(o: ObjectRow): Record<string, string> {
   return h;
 }
 
-/**
- * The keys a JSON container listing adds for a symlink (sysmeta as the listing query reads it,
- * a JSON text): symlink_etag and symlink_bytes for a static one, then symlink_path.
- */
+/** The keys a container listing adds for a symlink: symlink_etag and symlink_bytes for a static one, then symlink_path. */
+export function symlinkListingFields(sysmeta: HeaderMap, account: string): Record<string, string | number> {
+  if (sysmeta[TARGET] === undefined) return {};
+  const fields: Record<string, string | number> = {};
+  if (sysmeta[TARGET_ETAG] !== undefined) { fields['symlink_etag'] = sysmeta[TARGET_ETAG]; fields['symlink_bytes'] = Number(sysmeta[TARGET_BYTES]); }
+  fields['symlink_path'] = `/v1/${sysmeta[TARGET_ACCOUNT] ?? pyQuote(account)}/${sysmeta[TARGET]}`;
+  return fields;
+}
+
+/** symlinkListingFields as JSON text to append to a record, from sysmeta as the listing query reads it (a JSON text). */
 export function symlinkListingKeys(sysmetaJson: string, account: string): string {
   if (!sysmetaJson.includes(TARGET)) return '';
-  const s = JSON.parse(sysmetaJson) as HeaderMap;
-  let out = '';
-  if (s[TARGET_ETAG] !== undefined) out += `, "symlink_etag": ${JSON.stringify(s[TARGET_ETAG])}, "symlink_bytes": ${Number(s[TARGET_BYTES])}`;
-  return `${out}, "symlink_path": ${JSON.stringify(`/v1/${s[TARGET_ACCOUNT] ?? pyQuote(account)}/${s[TARGET]}`)}`;
+  return Object.entries(symlinkListingFields(JSON.parse(sysmetaJson) as HeaderMap, account)).map(([k, v]) => `, "${k}": ${JSON.stringify(v)}`).join('');
 }
 
 /** Where a link points, as a path under the service (Content-Location, the POST redirect). */
