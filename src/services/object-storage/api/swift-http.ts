@@ -144,7 +144,8 @@ export function toReply(req: Pick<SwiftRequest, 'method' | 'transId' | 'headers'
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     const len = Buffer.byteLength(body);
     if (headers['Content-Length'] === undefined || req.method !== 'HEAD') headers['Content-Length'] = String(len);
-    if (len === 0) body = undefined;
+    // sent as bytes: Fastify appends "; charset=utf-8" to a JSON type when the body is a string
+    body = len === 0 ? undefined : typeof body === 'string' ? Buffer.from(body) : body;
   }
   if (res.status === 204 || res.status === 304) {
     delete headers['Content-Length'];
