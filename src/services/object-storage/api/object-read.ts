@@ -2,11 +2,12 @@
 import type { ObjectRow } from '../db/rows.ts';
 import { conditionalStatus } from '../service/conditional.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { dloAssembly, isDlo, isSlo, loadManifest, sloAssembly, sloEtag, sloSize } from '../service/large-objects.ts';
+import { dloAssembly, firstSegment, isDlo, isSlo, loadManifest, sloAssembly, sloEtag, sloSize } from '../service/large-objects.ts';
 import { contentRange, rangesFor } from '../service/ranges.ts';
 import { bodyRange, multiRange, plainAssembly, type Assembly } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyList } from '../service/listing-format.ts';
+import { segmentAccess } from '../service/sub-requests.ts';
 import { isSymlink, symlinkHeaders } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
@@ -58,14 +59,14 @@ export async function serveObject(deps: SwiftDeps, req: SwiftRequest, o: ObjectR
   let etag = o.etag;
   let plainId: string | null | undefined = o.data_id;
   if (isSlo(o)) {
-    asm = await sloAssembly(deps, o);
+    asm = await sloAssembly(deps, o, segmentAccess(deps, req, o.account));
     etag = sloEtag(o);
     headers['ETag'] = `"${etag}"`;
     headers['X-Manifest-Etag'] = o.etag;
     headers['Content-Length'] = String(sloSize(o));
     plainId = undefined;
   } else if (isDlo(o) && req.query.get('multipart-manifest') !== 'get') {
-    const dlo = await dloAssembly(deps, o.account, o.headers['X-Object-Manifest']!);
+    const dlo = await dloAssembly(deps, o.account, o.headers['X-Object-Manifest']!, segmentAccess(deps, req, o.account));
     asm = dlo.assembly;
     etag = dlo.etag;
     headers['ETag'] = `"${etag}"`;
@@ -88,6 +89,7 @@ export async function serveObject(deps: SwiftDeps, req: SwiftRequest, o: ObjectR
   if (ranges && ranges.length === 0) {
     return { status: 416, headers: { 'Content-Range': `bytes */${asm.size}`, ...pick(headers, ['Content-Type', 'Accept-Ranges', 'Last-Modified', 'ETag', 'X-Timestamp']) } };
   }
+  await firstSegment(asm, ranges?.[0]?.[0] ?? 0);
   if (ranges && ranges.length === 1 && !(asm.size === 0)) {
     const [start, end] = ranges[0]!;
     headers['Content-Range'] = contentRange(ranges[0]!, asm.size);

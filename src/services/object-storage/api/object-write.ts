@@ -6,7 +6,7 @@ import * as store from '../db/store.ts';
 import { containerAuth, type AuthResult } from '../service/auth.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { plain, SwiftStatus } from '../service/errors.ts';
-import { dloAssembly, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
+import { dloAssembly, firstSegment, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
 import { checkMetadata, type HeaderMap } from '../service/metadata.ts';
 import { followSymlink, isSymlink, symlinkHeaders, targetLocation } from '../service/symlinks.ts';
 import { checkManifestHeader, checkObjectCreation, contentTypeFor, deleteAtFrom, objectMetadataFrom } from '../service/object-headers.ts';
@@ -15,6 +15,7 @@ import { rangesFor } from '../service/ranges.ts';
 import { streamRange } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyQuote } from '../service/quote.ts';
+import { segmentAccess } from '../service/sub-requests.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 /** Errors a client causes by going away mid-upload become Swift's 499. */
@@ -118,13 +119,15 @@ export async function copyRequest(deps: SwiftDeps, req: SwiftRequest, _auth: Aut
   const range = h['range'];
   if ((isSlo(source) || isDlo(source)) && !manifestGet || range) {
     // the assembled content becomes a plain object
-    const asm = isSlo(source) && !manifestGet ? await sloAssembly(deps, source)
-      : isDlo(source) && !manifestGet ? (await dloAssembly(deps, source.account, source.headers['X-Object-Manifest']!)).assembly
+    const access = segmentAccess(deps, req, source.account);
+    const asm = isSlo(source) && !manifestGet ? await sloAssembly(deps, source, access)
+      : isDlo(source) && !manifestGet ? (await dloAssembly(deps, source.account, source.headers['X-Object-Manifest']!, access)).assembly
         : { size: source.size, pieces: async function* (from: number, to: number) { yield { id: source.data_id, start: from, end: to }; } };
     let [from, to] = [0, asm.size];
     const ranges = range ? rangesFor(range, asm.size) : undefined;
     if (ranges && ranges.length === 0) throw new SwiftStatus(416, '', { 'Content-Range': `bytes */${asm.size}` });
     if (ranges && ranges.length === 1) [from, to] = ranges[0]!;
+    await firstSegment(asm, from);
     const stream: Readable = await streamRange(deps.backend, asm, from, to);
     data = { stream };
     contentType = contentType.replace(/;\s*swift_bytes=\d+/, '');

@@ -16,6 +16,7 @@ import { isoTs, parseTs } from '../service/timestamp.ts';
 import { bulkResultBody, resultContentType } from './bulk-format.ts';
 import { writeResponse } from './object-write.ts';
 import { pyQuote } from '../service/quote.ts';
+import { authorizeSub, refusalStatus } from '../service/sub-requests.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 interface InputSegment { path?: string; etag?: string | null; size_bytes?: number | null; range?: string; data?: string }
@@ -94,7 +95,10 @@ export async function sloPut(deps: SwiftDeps, req: SwiftRequest, _container: Con
     }
     const path = seg.path!;
     const p = splitSegmentPath(path);
-    const row = p && await store.getObject(deps.db, key.account, p.container, p.name);
+    // each segment is a HEAD of the caller's own: one it may not read is refused before it is looked for
+    const found = p && await authorizeSub(deps, req, { method: 'HEAD', account: key.account, container: p.container, object: p.name }).catch(refusal);
+    if (typeof found === 'string') { problems.push([quote(path.replace(/^\/+/, '')), found]); continue; }
+    const row = found?.object;
     if (!row || isExpired(row, deps.now())) { problems.push([quote(path.replace(/^\/+/, '')), '404 Not Found']); continue; }
     const size = isSlo(row) ? sloSize(row) : row.size;
     const etag = isSlo(row) ? sloEtag(row) : row.etag;
@@ -146,8 +150,11 @@ export async function sloDelete(deps: SwiftDeps, req: SwiftRequest, key: ObjectK
       if (s.data !== undefined) continue;
       const p = splitSegmentPath(s.name);
       if (!p) continue;
-      const seg = await store.getObject(deps.db, o.account, p.container, p.name);
-      if (seg && s.sub_slo && isSlo(seg) && depth < 10) await visit(seg, depth + 1);
+      // each segment is a DELETE of the caller's own (and a nested manifest a GET)
+      const refused = await authorizeSub(deps, req, { method: 'DELETE', account: o.account, container: p.container, object: p.name }).then(() => undefined, refusal);
+      if (refused) { errors.push([quote(s.name), refused]); continue; }
+      const seg = s.sub_slo ? (await authorizeSub(deps, req, { method: 'GET', account: o.account, container: p.container, object: p.name }).catch(() => undefined))?.object : undefined;
+      if (seg && isSlo(seg) && depth < 10) await visit(seg, depth + 1);
       try {
         await deleteObject(deps, { account: o.account, container: p.container, name: p.name });
         deleted += 1;
@@ -164,4 +171,11 @@ export async function sloDelete(deps: SwiftDeps, req: SwiftRequest, key: ObjectK
   const status = errors.length ? '400 Bad Request' : '200 OK';
   const body = bulkResultBody(ct, { 'Number Deleted': deleted, 'Number Not Found': notFound, 'Response Body': '', 'Response Status': status }, errors, 'delete');
   return { status: 200, headers: { 'Content-Type': ct }, body };
+}
+
+/** A refused sub-request as its status line; any other error is thrown on. */
+function refusal(err: unknown): string {
+  const status = refusalStatus(err);
+  if (!status) throw err;
+  return status;
 }

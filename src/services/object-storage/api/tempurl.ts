@@ -22,6 +22,8 @@ function expiresOf(value: string | null, now: number): number {
   return t < now ? 0 : t;
 }
 
+const PASSED_ON = new Set(['temp_url_sig', 'temp_url_expires', 'temp_url_prefix', 'filename']);
+
 /** Validates the signature; on success the request runs without a token (authOverride). */
 export async function checkTempUrl(deps: SwiftDeps, req: SwiftRequest): Promise<TempUrlGrant> {
   if (req.method === 'OPTIONS') throw invalid(req);
@@ -65,7 +67,11 @@ export async function checkTempUrl(deps: SwiftDeps, req: SwiftRequest): Promise<
     }
   }
   delete req.headers['x-timestamp'];
-  return { expires, filename: q.get('filename') ?? undefined, inline: q.has('inline') };
+  const grant = { expires, filename: q.get('filename') ?? undefined, inline: q.has('inline') };
+  // Swift's tempurl hands on only its own parameters: a TempURL cannot ask for a manifest
+  // (multipart-manifest), a link (symlink=get), a version or anything else the URL did not sign
+  for (const name of [...q.keys()]) if (!PASSED_ON.has(name)) q.delete(name);
+  return grant;
 }
 
 const disposition = (type: string, filename: string) => `${type}; filename="${pyQuote(filename, ' /')}"; filename*=UTF-8''${pyQuote(filename)}`;

@@ -3,11 +3,13 @@
 // ?multipart-manifest=put): an explicit list of segments, each checked when the manifest is
 // stored and again when it is read. Both stream segment by segment.
 import { createHash } from 'node:crypto';
+import { Conflict } from '../../../lib/errors.ts';
 import type { ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
 import type { SwiftDeps } from './deps.ts';
 import { isExpired } from './objects.ts';
 import { concatAssembly, dataAssembly, plainAssembly, readSmall, type Assembly } from './reader.ts';
+import { refusalStatus } from './sub-requests.ts';
 
 /** One segment as Swift stores it in an SLO manifest. */
 export interface SloSegment {
@@ -22,6 +24,14 @@ export interface SloSegment {
 }
 
 export class SegmentError extends Error {}
+
+/** What the caller may reach (sub-requests.ts); each throws the 401 or 403 the caller would get. */
+export interface SegmentAccess {
+  /** A DLO's listing of its segment container. */
+  list(container: string): Promise<void>;
+  /** One segment of an SLO. */
+  read(container: string, object: string): Promise<void>;
+}
 
 export const isSlo = (o: ObjectRow) => o.sysmeta['X-Static-Large-Object'] === 'True';
 export const isDlo = (o: ObjectRow) => o.headers['X-Object-Manifest'] !== undefined;
@@ -56,36 +66,56 @@ export async function loadManifest(deps: SwiftDeps, o: ObjectRow): Promise<SloSe
 export const sloSize = (o: ObjectRow) => Number(o.sysmeta['X-Object-Sysmeta-Slo-Size'] ?? 0);
 export const sloEtag = (o: ObjectRow) => o.sysmeta['X-Object-Sysmeta-Slo-Etag'] ?? '';
 
-async function segmentRow(deps: SwiftDeps, account: string, path: string): Promise<ObjectRow> {
+async function segmentRow(deps: SwiftDeps, account: string, path: string, access: SegmentAccess): Promise<ObjectRow> {
   const p = splitSegmentPath(path);
+  if (p) {
+    await access.read(p.container, p.name).catch((err: unknown) => {
+      const refused = refusalStatus(err);
+      throw refused ? new SegmentError(`Segment ${path}: ${refused}`) : err;
+    });
+  }
   const row = p && await store.getObject(deps.db, account, p.container, p.name);
   if (!row || isExpired(row, deps.now())) throw new SegmentError(`Segment ${path} not found`);
   return row;
 }
 
-/** The content of an SLO, segments resolved and verified as they are reached. */
-export async function sloAssembly(deps: SwiftDeps, o: ObjectRow, depth = 0): Promise<Assembly> {
+/** The content of an SLO, segments resolved, authorized and verified as they are reached. */
+export async function sloAssembly(deps: SwiftDeps, o: ObjectRow, access: SegmentAccess, depth = 0): Promise<Assembly> {
   if (depth > 10) throw new SegmentError('Max recursion depth exceeded on SLO manifest');
   const segs = await loadManifest(deps, o);
   return concatAssembly(segs.map(segmentLength), async (i) => {
     const s = segs[i]!;
     if (s.data !== undefined) return dataAssembly(Buffer.from(s.data, 'base64'));
-    const row = await segmentRow(deps, o.account, s.name);
-    const inner = s.sub_slo && isSlo(row) ? await sloAssembly(deps, row, depth + 1) : plainAssembly(row.data_id, row.size);
+    const row = await segmentRow(deps, o.account, s.name, access);
+    const inner = s.sub_slo && isSlo(row) ? await sloAssembly(deps, row, access, depth + 1) : plainAssembly(row.data_id, row.size);
     const etag = s.sub_slo && isSlo(row) ? sloEtag(row) : row.etag;
     if (s.hash && s.hash !== etag) throw new SegmentError(`Object segment no longer valid: ${s.name} etag: ${etag} != ${s.hash}`);
     if (!s.range) return inner;
     const [a, b] = parseStoredRange(s.range);
-    return { size: b - a, pieces: (from, to) => inner.pieces(from + a, to + a) };
+    return { size: b - a, pieces: (from, to) => inner.pieces(from + a, to + a), prime: async (from) => inner.prime?.(from + a) };
   });
+}
+
+/** A large object's first segment, checked before the answer starts: 409 when it is missing or refused. */
+export async function firstSegment(asm: Assembly, from: number): Promise<void> {
+  if (from >= asm.size) return;
+  try {
+    await asm.prime?.(from);
+  } catch (err) {
+    throw err instanceof SegmentError ? new Conflict('') : err;
+  }
 }
 
 export interface DloInfo { assembly: Assembly; etag: string; count: number }
 
-/** The segments of a DLO: the listing of <container>/<prefix> at the time of the request. */
-export async function dloAssembly(deps: SwiftDeps, account: string, manifest: string): Promise<DloInfo> {
+/**
+ * The segments of a DLO: the listing of <container>/<prefix> at the time of the request, which
+ * the caller must be allowed to list (else its 401 or 403).
+ */
+export async function dloAssembly(deps: SwiftDeps, account: string, manifest: string, access: SegmentAccess): Promise<DloInfo> {
   const slash = manifest.indexOf('/');
   const container = decodeURIComponent(slash < 0 ? manifest : manifest.slice(0, slash));
+  await access.list(container);
   const prefix = decodeURIComponent(slash < 0 ? '' : manifest.slice(slash + 1));
   const max = deps.config.int('object_storage.dlo_max_segments');
   const segs: Array<{ name: string; size: number; etag: string }> = [];

@@ -13,6 +13,12 @@ export interface Assembly {
   size: number;
   /** The pieces covering content bytes [from, to), in order. */
   pieces(from: number, to: number): AsyncIterable<Piece>;
+  /**
+   * Resolves the segment holding byte `from` now rather than when the stream reaches it, so that
+   * a missing or refused first segment fails before any header is sent (Swift validates the
+   * first segment so too). Only assemblies of segments have it.
+   */
+  prime?(from: number): Promise<void>;
 }
 
 export function dataAssembly(data: Buffer): Assembly {
@@ -32,6 +38,14 @@ export function plainAssembly(id: string | null, size: number): Assembly {
 /** Concatenation of parts of known sizes; `open(i)` resolves part i lazily when it is reached. */
 export function concatAssembly(sizes: number[], open: (index: number) => Promise<Assembly>): Assembly {
   const size = sizes.reduce((a, b) => a + b, 0);
+  // the part prime() opened, handed to the first pieces() that reaches it
+  let primed: { index: number; part: Promise<Assembly> } | undefined;
+  const openPart = (i: number) => {
+    if (primed?.index !== i) return open(i);
+    const part = primed.part;
+    primed = undefined;
+    return part;
+  };
   return {
     size,
     async *pieces(from, to) {
@@ -41,10 +55,20 @@ export function concatAssembly(sizes: number[], open: (index: number) => Promise
         const s = Math.max(from, offset);
         const e = Math.min(to, offset + len);
         if (e > s) {
-          const part = await open(i);
+          const part = await openPart(i);
           yield* part.pieces(s - offset, e - offset);
         }
         offset += len;
+      }
+    },
+    async prime(from) {
+      let offset = 0;
+      for (let i = 0; i < sizes.length; offset += sizes[i]!, i++) {
+        if (from >= offset + sizes[i]!) continue;
+        const part = open(i);
+        primed = { index: i, part };
+        await (await part).prime?.(from - offset);
+        return;
       }
     },
   };

@@ -3,10 +3,8 @@
 // HEAD follow it to the target (at most SYMLOOP_MAX links in a row), each hop authorized as a
 // request of its own; `?symlink=get` reaches the link itself. A static link also records the
 // target's ETag and size when it is made, and a GET refuses a target whose ETag has changed.
-import { BadRequest, Conflict, PreconditionFailed, Unauthorized } from '../../../lib/errors.ts';
+import { BadRequest, Conflict, PreconditionFailed } from '../../../lib/errors.ts';
 import type { ObjectRow } from '../db/rows.ts';
-import * as store from '../db/store.ts';
-import { containerAuth } from './auth.ts';
 import type { SwiftRequest } from '../api/swift-http.ts';
 import { normalizeEtag } from './conditional.ts';
 import { plain } from './errors.ts';
@@ -14,6 +12,7 @@ import type { SwiftDeps } from './deps.ts';
 import { containerObjectPath, headerPath, type HeaderMap } from './metadata.ts';
 import { isExpired, type ObjectKey } from './objects.ts';
 import { pyQuote } from './quote.ts';
+import { authorizeSub } from './sub-requests.ts';
 
 export const SYMLOOP_MAX = 2;
 
@@ -66,18 +65,9 @@ const conflict = (message: string, location?: string) => {
   return err;
 };
 
-/**
- * Each hop is a request of its own: the target's container must be readable by the caller. A
- * TempURL reaches only its own account, and with a container key only its own container.
- */
+/** Each hop is a request of its own (sub-requests.ts). */
 async function readTarget(deps: SwiftDeps, req: SwiftRequest, key: ObjectKey): Promise<ObjectRow | undefined> {
-  const path = await store.getPath(deps.db, key.account, key.container, key.name);
-  if (req.authOverride === 'tempurl') {
-    if (key.account !== req.account || (req.tempUrlScope === 'container' && key.container !== req.container)) throw new Unauthorized('');
-  } else if (!req.authOverride) {
-    const hop = { ...req, method: req.method === 'HEAD' ? 'HEAD' : 'GET', account: key.account, container: key.container, object: key.name };
-    containerAuth(deps, hop, path.account, path.container?.headers['X-Container-Read']);
-  }
+  const path = await authorizeSub(deps, req, { method: req.method === 'HEAD' ? 'HEAD' : 'GET', account: key.account, container: key.container, object: key.name });
   const o = path.container ? path.object : undefined;
   return o && !isExpired(o, deps.now()) ? o : undefined;
 }
