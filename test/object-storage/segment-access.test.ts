@@ -89,3 +89,29 @@ test('anonymous readers and TempURLs reach no segment they could not reach thems
   const own = await swift('GET', signed('own', '&multipart-manifest=get'));
   assert.deepEqual([own.status, own.text], [200, 'WWWW']);
 });
+
+test('a segment that is a symlink is followed, each hop with the caller’s rights', async () => {
+  await put('/ln');
+  await put('/ln/target', { body: 'TARGETDATA' });
+  await put('/ln/link', { headers: { 'X-Symlink-Target': 'ln/target' } });
+  await put('/ln/dangling', { headers: { 'X-Symlink-Target': 'ln/nothing' } });
+  await put('/ln/plain', { body: 'XY' });
+  // the manifest records where the link ends, and reading it reads that
+  await put('/ln/slo?multipart-manifest=put', { body: manifest('ln/link', 'ln/plain') });
+  const segments = (await on(owner.token, 'GET', '/ln/slo?multipart-manifest=get')).json();
+  assert.deepEqual(segments.map((s: any) => [s.name, s.bytes]), [['/ln/link', 10], ['/ln/plain', 2]]);
+  assert.equal((await on(owner.token, 'GET', '/ln/slo')).text, 'TARGETDATAXY');
+  const dangling = await on(owner.token, 'PUT', '/ln/bad?multipart-manifest=put', { body: manifest('ln/dangling', 'ln/plain') });
+  assert.deepEqual([dangling.status, dangling.text], [400, 'Errors:\nln/dangling, 404 Not Found\n']);
+  // a target rewritten since no longer matches the manifest
+  await put('/ln/target', { body: 'OTHERDATA!' });
+  assert.equal((await on(owner.token, 'GET', '/ln/slo')).status, 409);
+
+  // a link in a container another user may read does not open the one it points into
+  const grant = `${other.projectId}:${other.userId}`;
+  await put('/shared', { headers: { 'X-Container-Read': grant } });
+  await put('/shared/way-in', { headers: { 'X-Symlink-Target': 'ln/plain' } });
+  await put('/shared/slo?multipart-manifest=put', { body: manifest('shared/way-in') });
+  assert.equal((await on(owner.token, 'GET', '/shared/slo')).text, 'XY');
+  assert.equal((await on(other.token, 'GET', '/shared/slo')).status, 409);
+});

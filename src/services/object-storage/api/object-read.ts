@@ -2,12 +2,11 @@
 import type { ObjectRow } from '../db/rows.ts';
 import { conditionalStatus } from '../service/conditional.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { dloAssembly, firstSegment, isDlo, isSlo, loadManifest, sloAssembly, sloEtag, sloSize } from '../service/large-objects.ts';
+import { dloAssembly, firstSegment, isDlo, isSlo, loadManifest, segmentAccess, sloAssembly, sloEtag, sloSize } from '../service/large-objects.ts';
 import { contentRange, rangesFor } from '../service/ranges.ts';
 import { bodyRange, multiRange, plainAssembly, type Assembly } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyList } from '../service/listing-format.ts';
-import { segmentAccess } from '../service/sub-requests.ts';
 import { isSymlink, symlinkHeaders } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 

@@ -6,7 +6,7 @@ import * as store from '../db/store.ts';
 import { containerAuth, type AuthResult } from '../service/auth.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { plain, SwiftStatus } from '../service/errors.ts';
-import { dloAssembly, firstSegment, isDlo, isSlo, sloAssembly } from '../service/large-objects.ts';
+import { dloAssembly, firstSegment, isDlo, isSlo, segmentAccess, sloAssembly } from '../service/large-objects.ts';
 import { checkMetadata, type HeaderMap } from '../service/metadata.ts';
 import { followSymlink, isSymlink, symlinkHeaders, targetLocation } from '../service/symlinks.ts';
 import { checkManifestHeader, checkObjectCreation, contentTypeFor, deleteAtFrom, objectMetadataFrom } from '../service/object-headers.ts';
@@ -15,7 +15,6 @@ import { rangesFor } from '../service/ranges.ts';
 import { streamRange } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyQuote } from '../service/quote.ts';
-import { segmentAccess } from '../service/sub-requests.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 /** Errors a client causes by going away mid-upload become Swift's 499. */

@@ -2,7 +2,7 @@
 // stores Swift's manifest form; DELETE ?multipart-manifest=delete removes the segments too.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge, Unprocessable } from '../../../lib/errors.ts';
+import { BadRequest, Conflict, MethodNotAllowed, NotFound, PayloadTooLarge, Unprocessable } from '../../../lib/errors.ts';
 import type { ContainerRow, ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
 import type { SwiftDeps } from '../service/deps.ts';
@@ -17,6 +17,7 @@ import { bulkResultBody, resultContentType } from './bulk-format.ts';
 import { writeResponse } from './object-write.ts';
 import { pyQuote } from '../service/quote.ts';
 import { authorizeSub, refusalStatus } from '../service/sub-requests.ts';
+import { followSymlink, isSymlink } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 interface InputSegment { path?: string; etag?: string | null; size_bytes?: number | null; range?: string; data?: string }
@@ -98,7 +99,13 @@ export async function sloPut(deps: SwiftDeps, req: SwiftRequest, _container: Con
     // each segment is a HEAD of the caller's own: one it may not read is refused before it is looked for
     const found = p && await authorizeSub(deps, req, { method: 'HEAD', account: key.account, container: p.container, object: p.name }).catch(refusal);
     if (typeof found === 'string') { problems.push([quote(path.replace(/^\/+/, '')), found]); continue; }
-    const row = found?.object;
+    let row = found?.object;
+    // a link is followed, as Swift's HEAD of the segment is: the manifest records its target
+    if (row && isSymlink(row) && !isExpired(row, deps.now())) {
+      const end = await followSymlink(deps, { ...req, method: 'HEAD' }, row).then((f) => f.target, (err: unknown) => (err instanceof Conflict ? '409 Conflict' : refusal(err)));
+      if (typeof end === 'string') { problems.push([quote(path.replace(/^\/+/, '')), end]); continue; }
+      row = end;
+    }
     if (!row || isExpired(row, deps.now())) { problems.push([quote(path.replace(/^\/+/, '')), '404 Not Found']); continue; }
     const size = isSlo(row) ? sloSize(row) : row.size;
     const etag = isSlo(row) ? sloEtag(row) : row.etag;

@@ -9,7 +9,9 @@ import * as store from '../db/store.ts';
 import type { SwiftDeps } from './deps.ts';
 import { isExpired } from './objects.ts';
 import { concatAssembly, dataAssembly, plainAssembly, readSmall, type Assembly } from './reader.ts';
-import { refusalStatus } from './sub-requests.ts';
+import type { SwiftRequest } from '../api/swift-http.ts';
+import { authorizeSub, refusalStatus, type SubRequest } from './sub-requests.ts';
+import { followSymlink, isSymlink } from './symlinks.ts';
 
 /** One segment as Swift stores it in an SLO manifest. */
 export interface SloSegment {
@@ -31,6 +33,24 @@ export interface SegmentAccess {
   list(container: string): Promise<void>;
   /** One segment of an SLO. */
   read(container: string, object: string): Promise<void>;
+  /** Where a segment that is a symlink ends (undefined: nowhere), each hop authorized. */
+  follow(link: ObjectRow): Promise<ObjectRow | undefined>;
+}
+
+/** The caller's access to the segments of a large object in `account`: each container asked once. */
+export function segmentAccess(deps: SwiftDeps, req: SwiftRequest, account: string): SegmentAccess {
+  const asked = new Map<string, Promise<void>>();
+  const once = (key: string, sub: SubRequest) => {
+    let answer = asked.get(key);
+    if (!answer) asked.set(key, (answer = authorizeSub(deps, req, sub).then(() => undefined)));
+    return answer;
+  };
+  return {
+    list: (container) => once(`list ${container}`, { method: 'GET', account, container }),
+    // object reads are allowed or not container by container
+    read: (container, object) => once(`read ${container}`, { method: 'GET', account, container, object }),
+    follow: async (link) => (await followSymlink(deps, { ...req, method: 'GET' }, link)).target,
+  };
 }
 
 export const isSlo = (o: ObjectRow) => o.sysmeta['X-Static-Large-Object'] === 'True';
@@ -76,7 +96,14 @@ async function segmentRow(deps: SwiftDeps, account: string, path: string, access
   }
   const row = p && await store.getObject(deps.db, account, p.container, p.name);
   if (!row || isExpired(row, deps.now())) throw new SegmentError(`Segment ${path} not found`);
-  return row;
+  if (!isSymlink(row)) return row;
+  // a segment reached through a link, as Swift's segment GETs pass its symlink middleware
+  const target = await access.follow(row).catch((err: unknown) => {
+    if (refusalStatus(err) === undefined && !(err instanceof Conflict)) throw err;
+    throw new SegmentError(`Segment ${path}: ${refusalStatus(err) ?? (err as Error).message}`);
+  });
+  if (!target) throw new SegmentError(`Segment ${path} not found`);
+  return target;
 }
 
 /** The content of an SLO, segments resolved, authorized and verified as they are reached. */

@@ -8,7 +8,6 @@ import * as store from '../db/store.ts';
 import type { SwiftRequest } from '../api/swift-http.ts';
 import { containerAuth } from './auth.ts';
 import type { SwiftDeps } from './deps.ts';
-import type { SegmentAccess } from './large-objects.ts';
 
 export interface SubRequest { method: string; account: string; container: string; object?: string }
 
@@ -29,19 +28,4 @@ export function refusalStatus(err: unknown): string | undefined {
   if (err instanceof Unauthorized) return '401 Unauthorized';
   if (err instanceof Forbidden) return '403 Forbidden';
   return undefined;
-}
-
-/** The caller's access to the segments of a large object in `account`: each container asked once. */
-export function segmentAccess(deps: SwiftDeps, req: SwiftRequest, account: string): SegmentAccess {
-  const asked = new Map<string, Promise<void>>();
-  const once = (key: string, sub: SubRequest) => {
-    let answer = asked.get(key);
-    if (!answer) asked.set(key, (answer = authorizeSub(deps, req, sub).then(() => undefined)));
-    return answer;
-  };
-  return {
-    list: (container) => once(`list ${container}`, { method: 'GET', account, container }),
-    // object reads are allowed or not container by container
-    read: (container, object) => once(`read ${container}`, { method: 'GET', account, container, object }),
-  };
 }
