@@ -6,24 +6,13 @@ import { ensureAccount } from '../service/accounts.ts';
 import { containerAuth } from '../service/auth.ts';
 import { checkContainerName, containerHeaders, containerUpdate, requestedPolicy } from '../service/containers.ts';
 import { POLICY_NAME, type SwiftDeps } from '../service/deps.ts';
-import { listingContentType, listingQuery, pyString, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
+import { listingContentType, listingQuery, objectRecord, pyString, renderContainerListing, type ListingQuery } from '../service/listing-format.ts';
 import { TextBuilder } from '../../../lib/text-builder.ts';
-import { isoFormatter, isoOfTs, normalTs } from '../service/timestamp.ts';
+import { isoFormatter, normalTs } from '../service/timestamp.ts';
 import { objectVersionsListing } from './object-versioning.ts';
 import { staticWeb } from './staticweb.ts';
 import { symlinkListingKeys } from '../service/symlinks.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
-
-/** Swift's listing record of an object; SLO manifests report their total size (swift_bytes). */
-export function objectRecord(o: { name: string; ts: string; size: number; etag: string; content_type: string }, iso: (ts: string) => string = isoOfTs): Record<string, string | number> {
-  let contentType = o.content_type;
-  let bytes = o.size;
-  if (contentType.includes('swift_bytes=')) {
-    const m = /;\s*swift_bytes=(\d+)/.exec(contentType);
-    if (m) { bytes = Number(m[1]); contentType = contentType.replace(/;\s*swift_bytes=\d+/, ''); }
-  }
-  return { bytes, hash: o.etag, name: o.name, content_type: contentType, last_modified: iso(o.ts) };
-}
 
 /**
  * The JSON listing of objects, written directly (the hot path of large listings): each record

@@ -7,12 +7,12 @@ import type { ContainerRow, ObjectRow } from '../db/rows.ts';
 import * as store from '../db/store.ts';
 import { deleteVersion, getVersion, insertVersion, rowsOfNames, versionedNamePage, type VersionRow } from '../db/versions.ts';
 import type { SwiftDeps } from '../service/deps.ts';
-import { acceptsJson, pyList, type ListingQuery } from '../service/listing-format.ts';
+import { acceptsJson, objectRecord, pyList, type ListingQuery } from '../service/listing-format.ts';
 import { collectGarbage, isExpired, liveObject, type ObjectKey } from '../service/objects.ts';
 import { symlinkListingFields } from '../service/symlinks.ts';
 import { DELETE_MARKER_CONTENT_TYPE } from '../service/versioned-writes.ts';
 import { archivedIdOf, promoteNewest, versionIdOf, VERSION_ID } from '../service/object-versions.ts';
-import { isoTs, normalTs, parseTs } from '../service/timestamp.ts';
+import { normalTs } from '../service/timestamp.ts';
 import { cleanContentType, serveObject } from './object-read.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 import { plain } from '../service/errors.ts';
@@ -171,9 +171,5 @@ function versionsInOrder(current: ObjectRow | undefined, archived: VersionRow[],
   return [...(unversioned ? [{ o: unversioned, vid: 'null', latest: true }] : []), ...rest];
 }
 
-function record(o: ObjectRow, versionId: string, latest: boolean, account: string) {
-  return {
-    bytes: o.size, hash: o.etag, name: o.name, content_type: cleanContentType(o.content_type),
-    last_modified: isoTs(parseTs(o.ts)), ...symlinkListingFields(o.sysmeta, account), is_latest: latest, version_id: versionId,
-  };
-}
+const record = (o: ObjectRow, versionId: string, latest: boolean, account: string) =>
+  ({ ...objectRecord(o), ...symlinkListingFields(o.sysmeta, account), is_latest: latest, version_id: versionId });

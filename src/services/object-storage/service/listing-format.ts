@@ -3,6 +3,7 @@
 import { BadRequest, NotAcceptable, PreconditionFailed } from '../../../lib/errors.ts';
 import { bestMatch, MalformedAccept } from './accept.ts';
 import type { HeaderMap } from './metadata.ts';
+import { isoOfTs } from './timestamp.ts';
 
 const FORMATS: Record<string, string> = { plain: 'text/plain', json: 'application/json', xml: 'application/xml' };
 const CANDIDATES = ['text/plain', 'application/json', 'application/xml', 'text/xml'];
@@ -121,4 +122,15 @@ export function renderContainerListing(contentType: string, container: string, r
   }
   const body = records.map((r) => (r.subdir ?? r.name) + '\n').join('');
   return { body, empty: body === '' };
+}
+
+/** Swift's listing record of an object; SLO manifests report their total size (swift_bytes). */
+export function objectRecord(o: { name: string; ts: string; size: number; etag: string; content_type: string }, iso: (ts: string) => string = isoOfTs): Record<string, string | number> {
+  let contentType = o.content_type;
+  let bytes = o.size;
+  if (contentType.includes('swift_bytes=')) {
+    const m = /;\s*swift_bytes=(\d+)/.exec(contentType);
+    if (m) { bytes = Number(m[1]); contentType = contentType.replace(/;\s*swift_bytes=\d+/, ''); }
+  }
+  return { bytes, hash: o.etag, name: o.name, content_type: contentType, last_modified: iso(o.ts) };
 }
