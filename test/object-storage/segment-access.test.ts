@@ -78,13 +78,17 @@ test('anonymous readers and TempURLs reach no segment they could not reach thems
 
   // a TempURL signed with the container's key reaches that container only
   const expires = Math.floor(Date.now() / 1000) + 60;
-  const signed = (object: string, extra = '') => {
+  const signed = (object: string, extra = '', method = 'GET') => {
     const path = `/v1/${owner.account}/web/${object}`;
-    const sig = createHmac('sha256', 'webkey').update(`GET\n${expires}\n${path}`).digest('hex');
+    const sig = createHmac('sha256', 'webkey').update(`${method}\n${expires}\n${path}`).digest('hex');
     return `${owner.url}/web/${object}?temp_url_sig=${sig}&temp_url_expires=${expires}${extra}`;
   };
   assert.equal((await swift('GET', signed('slo'))).status, 409);
   assert.equal((await swift('GET', signed('dlo'))).status, 401);
+  // nor copy from another one: a TempURL may not carry X-Copy-From at all
+  const copied = await swift('PUT', signed('copy', '', 'PUT'), { headers: { 'X-Copy-From': 'hidden/seg' }, body: '' });
+  assert.deepEqual([copied.status, copied.text], [400, "The header 'X-Copy-From' is not allowed in this tempurl"]);
+  assert.equal((await on(owner.token, 'HEAD', '/web/copy')).status, 404);
   // and hands on only the parameters it signed: no manifest, the content it names
   const own = await swift('GET', signed('own', '&multipart-manifest=get'));
   assert.deepEqual([own.status, own.text], [200, 'WWWW']);

@@ -62,7 +62,8 @@ export async function checkTempUrl(deps: SwiftDeps, req: SwiftRequest): Promise<
   if (!match) throw invalid(req);
   req.tempUrlScope = match.scope;
   if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
-    for (const h of ['x-object-manifest', 'x-symlink-target']) {
+    // Swift's DISALLOWED_INCOMING_HEADERS: none may point a signed write at data the URL does not reach
+    for (const h of ['x-object-manifest', 'x-symlink-target', 'x-copy-from']) {
       if (req.headers[h] !== undefined) throw new BadRequest(`The header '${h.replace(/(^|-)(\w)/g, (_m, d, c) => d + c.toUpperCase())}' is not allowed in this tempurl`);
     }
   }
