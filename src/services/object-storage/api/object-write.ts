@@ -2,8 +2,7 @@
 import { Readable } from 'node:stream';
 import { BadRequest, NotFound, PreconditionFailed } from '../../../lib/errors.ts';
 import type { AccountRow, ContainerRow, ObjectRow } from '../db/rows.ts';
-import * as store from '../db/store.ts';
-import { containerAuth, type AuthResult } from '../service/auth.ts';
+import type { AuthResult } from '../service/auth.ts';
 import type { SwiftDeps } from '../service/deps.ts';
 import { plain, SwiftStatus } from '../service/errors.ts';
 import { dloAssembly, firstSegment, isDlo, isSlo, segmentAccess, sloAssembly } from '../service/large-objects.ts';
@@ -15,6 +14,7 @@ import { rangesFor } from '../service/ranges.ts';
 import { streamRange } from '../service/reader.ts';
 import { httpDate, parseTs } from '../service/timestamp.ts';
 import { pyQuote } from '../service/quote.ts';
+import { authorizeSub } from '../service/sub-requests.ts';
 import type { SwiftRequest, SwiftResponse } from './swift-http.ts';
 
 /** Errors a client causes by going away mid-upload become Swift's 499. */
@@ -94,10 +94,8 @@ const quote = (s: string) => pyQuote(s);
 export async function copyRequest(deps: SwiftDeps, req: SwiftRequest, _auth: AuthResult, src: ObjectKey, dest: ObjectKey, destAccount?: AccountRow): Promise<SwiftResponse> {
   const h = req.headers;
   if (h['content-length'] && h['content-length'] !== '0') throw plain(new BadRequest('Copy requests require a zero byte body'));
-  const { account: srcAccount, container: srcContainer } = await store.getAccountAndContainer(deps.db, src.account, src.container);
-  if (!req.authOverride) {
-    containerAuth(deps, { ...req, method: 'GET', account: src.account, container: src.container, object: src.name }, srcAccount, srcContainer?.headers['X-Container-Read']);
-  }
+  // the copy middleware reads its source with a GET of the caller's own
+  const { container: srcContainer } = await authorizeSub(deps, req, { method: 'GET', account: src.account, container: src.container, object: src.name });
   if (!srcContainer) throw new NotFound('');
   let source = await liveObject(deps, src);
   if (source && isSymlink(source) && req.query.get('symlink') !== 'get') {
